@@ -1,0 +1,14 @@
+"""Math answer verification: normalize → parse → compare → reward."""
+
+from verifiers.math.compare import Comparison, compare_answers
+from verifiers.math.reward import MathAccuracy, MathConfig, accuracy_reward, grade_math, reference_answer
+
+__all__ = [
+    "Comparison",
+    "MathAccuracy",
+    "MathConfig",
+    "accuracy_reward",
+    "compare_answers",
+    "grade_math",
+    "reference_answer",
+]
