@@ -21,6 +21,7 @@ from verifiers.errors import (
 )
 from verifiers.math import MathAccuracy, MathConfig, accuracy_reward
 from verifiers.registry import get_reward
+from verifiers.shaping.combine import Gated, WeightedSum
 from verifiers.types import Completion, Fault, Message, Reward, Status, Verdict
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Completion",
     "ConfigError",
     "Fault",
+    "Gated",
     "GradingTimeout",
     "InfrastructureError",
     "InputError",
@@ -44,6 +46,7 @@ __all__ = [
     "UnknownRewardError",
     "Verdict",
     "VerifiersError",
+    "WeightedSum",
     "WorkerCrashed",
     "__version__",
     "accuracy_reward",

@@ -5,7 +5,7 @@
   has a deadline enforced at the process boundary; a stuck worker is killed and replaced and
   only that row is reported as timed out.
 
-No backend uses ``signal.alarm``: rewards are called from trainer threads and worker
+No backend uses alarm signals: rewards are called from trainer threads and worker
 processes, where alarms do not work.
 """
 

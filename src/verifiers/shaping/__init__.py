@@ -1,0 +1,1 @@
+"""Shaping rewards: format, language consistency, length, repetition, and combinators."""

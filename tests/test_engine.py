@@ -1,0 +1,118 @@
+"""The batch engine: order, dedupe, serial == pool, per-row deadlines, crashed workers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from toy_rewards import Toy
+
+from verifiers import ConfigError, ProcessPool, Serial, Status, WorkerCrashed
+from verifiers.engine import run_batch
+
+
+class Counting(Serial):
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def map(self, fn, items):
+        self.seen += len(items)
+        return super().map(fn, items)
+
+
+def test_order_and_dedupe():
+    backend = Counting()
+    reward = Toy(backend=backend)
+    texts = ["a", "b", "a", "a", "c"]
+    out = reward(texts, target=["a", "a", "a", "b", "c"])
+    assert out == [1.0, 0.0, 1.0, 0.0, 1.0]
+    # ("a","a") appears twice: graded once; ("a","b") is a different pair.
+    assert backend.seen == 4
+
+
+def test_dedupe_with_unhashable_columns():
+    items = [("x", {"target": ["a"]}), ("x", {"target": ["a"]})]
+    backend = Counting()
+    verdicts = run_batch(Toy(), items, backend)
+    assert backend.seen == 1 and len(verdicts) == 2
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with ProcessPool(jobs=2, timeout=2.0) as p:
+        yield p
+
+
+def test_pool_matches_serial(pool):
+    texts = [str(i % 7) for i in range(60)]
+    targets = [str(i % 5) for i in range(60)]
+    serial = Toy().score(texts, target=targets)
+    pooled = Toy(backend=pool).score(texts, target=targets)
+    assert pooled == serial
+
+
+def test_deadline_kills_only_the_stuck_row(pool):
+    texts = ["1", "spin", "2", "sleep:0.1", "3"]
+    start = time.monotonic()
+    verdicts = Toy(backend=pool).score(texts, target=["1", "1", "2", "x", "0"])
+    elapsed = time.monotonic() - start
+    assert [v.status for v in verdicts] == [
+        Status.CORRECT, Status.TIMEOUT, Status.CORRECT, Status.INCORRECT, Status.INCORRECT
+    ]
+    assert verdicts[1].reward == 0.0  # a timeout is the model's fault: the low reward
+    assert elapsed < 10
+    # The killed worker was replaced: the pool still works.
+    assert Toy(backend=pool)(["ok"], target=["ok"]) == [1.0]
+
+
+def test_timeout_uses_configured_low(pool):
+    verdict = Toy(backend=pool, low=-1.0).score(["spin"], target=["x"])[0]
+    assert verdict.reward == -1.0 and verdict.status is Status.TIMEOUT
+
+
+def test_crash_raises_by_default():
+    with ProcessPool(jobs=1) as p, pytest.raises(WorkerCrashed) as info:
+        Toy(backend=p)(["1", "crash"], target=["1", "1"])
+    assert info.value.index == 1
+    assert isinstance(info.value, RuntimeError)
+
+
+def test_crash_can_be_skipped():
+    with ProcessPool(jobs=1, on_crash="skip") as p:
+        verdicts = Toy(backend=p).score(["1", "crash", "2"], target=["1", "1", "2"])
+    assert [v.reward for v in verdicts] == [1.0, None, 1.0]
+    assert verdicts[1].status is Status.INFRA_ERROR
+
+
+def test_workers_are_real_processes(pool):
+    import os
+
+    pids = {v.extracted for v in Toy(backend=pool).score(["pid"] * 1, target=["x"])}
+    assert str(os.getpid()) not in pids
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"jobs": 0}, {"timeout": 0}, {"timeout": -1}, {"on_crash": "ignore"}, {"start_method": "fork"}]
+)
+def test_pool_rejects_bad_config(kwargs):
+    with pytest.raises(ConfigError):
+        ProcessPool(**kwargs)
+
+
+def test_pool_pickles_without_its_workers(pool):
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(pool))
+    assert copy._pool is None and copy.timeout == pool.timeout
+    assert Toy(backend=copy)(["a"], target=["a"]) == [1.0]
+    copy.close()
+
+
+def test_no_signal_alarm_in_the_package():
+    from pathlib import Path
+
+    import verifiers
+
+    root = Path(verifiers.__file__).parent
+    offenders = [p for p in root.rglob("*.py") if "signal.alarm" in p.read_text() or "SIGALRM" in p.read_text()]
+    assert offenders == []

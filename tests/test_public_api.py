@@ -1,0 +1,28 @@
+"""The public surface is what we mean it to be (httpx's test_exported_members, in spirit)."""
+
+import verifiers
+
+EXPECTED = {
+    "BackendUnavailable", "Completion", "ConfigError", "Fault", "GradingTimeout", "InfrastructureError",
+    "InputError", "MathAccuracy", "MathConfig", "Message", "ProcessPool", "Reward", "RewardConfig",
+    "RewardFunction", "SandboxError", "Serial", "Status", "UnknownRewardError", "Verdict", "VerifiersError",
+    "WorkerCrashed", "__version__", "accuracy_reward", "get_reward",
+    "Gated", "WeightedSum",
+}
+
+
+def test_all_is_exactly_the_public_surface():
+    assert set(verifiers.__all__) == EXPECTED
+    for name in verifiers.__all__:
+        assert hasattr(verifiers, name), name
+
+
+def test_all_is_sorted():
+    assert list(verifiers.__all__) == sorted(verifiers.__all__)
+
+
+def test_public_names_have_docstrings():
+    for name in verifiers.__all__:
+        obj = getattr(verifiers, name)
+        if isinstance(obj, type) or (callable(obj) and hasattr(obj, "__module__") and name[0].islower()):
+            assert (obj.__doc__ or "").strip(), name

@@ -1,0 +1,57 @@
+"""Small rewards used by the engine tests and benchmarks. Importable by spawned workers
+(pytest puts tests/ on sys.path, and spawn passes sys.path to its children)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from verifiers.base import RewardConfig, RewardFunction
+from verifiers.types import Status, Verdict
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToyConfig(RewardConfig):
+    pass
+
+
+class Toy(RewardFunction[ToyConfig]):
+    """Reward 1.0 when the text equals the ``target`` column. Special texts misbehave:
+    ``spin`` loops forever, ``sleep:S`` sleeps S seconds, ``crash`` kills its process,
+    ``pid`` answers with the worker's process id in ``extracted``."""
+
+    name = "toy"
+    config_class = ToyConfig
+    columns = ("target",)
+
+    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
+        if text == "spin":
+            while True:
+                pass
+        if text.startswith("sleep:"):
+            time.sleep(float(text.split(":", 1)[1]))
+        if text == "crash":
+            os._exit(13)
+        if text == "pid":
+            return Verdict(self.config.low, Status.INCORRECT, extracted=str(os.getpid()))
+        ok = text == str(row["target"])
+        return Verdict(self.config.high if ok else self.config.low, Status.CORRECT if ok else Status.INCORRECT)
+
+
+class Burn(RewardFunction[ToyConfig]):
+    """CPU-bound toy: hashes the text ``rounds`` times (from the ``rounds`` column)."""
+
+    name = "burn"
+    config_class = ToyConfig
+    columns = ("rounds",)
+
+    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
+        import hashlib
+
+        digest = text.encode()
+        for _ in range(int(row["rounds"])):
+            digest = hashlib.sha256(digest).digest()
+        return Verdict(digest[0] / 255.0, Status.SCORED)
