@@ -163,3 +163,15 @@ def test_peak_memory_does_not_grow_with_rows(tmp_path):
     small_kb, large_kb = peak_kb(small), peak_kb(large)
     # The large file is 20x bigger (40+ MB); its peak may differ by noise, not by the file size.
     assert large_kb - small_kb < 15_000, (small_kb, large_kb)
+
+
+def test_every_option_is_documented():
+    """docs/cli.md documents every option of `verify score` (sqlite-utils' habit)."""
+    from verifiers.cli import make_parser
+
+    doc = (ROOT / "docs" / "cli.md").read_text()
+    score = make_parser()._subparsers._group_actions[0].choices["score"]  # type: ignore[union-attr]
+    for action in score._actions:
+        for flag in action.option_strings:
+            if flag not in ("-h", "--help"):
+                assert f"`{flag}" in doc or f"{flag}`" in doc or f" {flag} " in doc, flag

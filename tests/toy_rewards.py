@@ -40,18 +40,3 @@ class Toy(RewardFunction[ToyConfig]):
         ok = text == str(row["target"])
         return Verdict(self.config.high if ok else self.config.low, Status.CORRECT if ok else Status.INCORRECT)
 
-
-class Burn(RewardFunction[ToyConfig]):
-    """CPU-bound toy: hashes the text ``rounds`` times (from the ``rounds`` column)."""
-
-    name = "burn"
-    config_class = ToyConfig
-    columns = ("rounds",)
-
-    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
-        import hashlib
-
-        digest = text.encode()
-        for _ in range(int(row["rounds"])):
-            digest = hashlib.sha256(digest).digest()
-        return Verdict(digest[0] / 255.0, Status.SCORED)
