@@ -175,3 +175,24 @@ def test_every_option_is_documented():
         for flag in action.option_strings:
             if flag not in ("-h", "--help"):
                 assert f"`{flag}" in doc or f"{flag}`" in doc or f" {flag} " in doc, flag
+
+
+def test_progress_is_drawn_only_on_a_terminal():
+    import io
+
+    from verifiers.cli import _Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Tty()
+    bar = _Progress(tty, total_bytes=1000, enabled=tty.isatty())
+    bar.update(10, 500, force=True)
+    bar.done()
+    assert "10 rows" in tty.getvalue() and "50.0%" in tty.getvalue()
+    pipe = io.StringIO()
+    quiet = _Progress(pipe, total_bytes=1000, enabled=pipe.isatty())
+    quiet.update(10, 500, force=True)
+    quiet.done()
+    assert pipe.getvalue() == ""

@@ -20,14 +20,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol, Union, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["Completion", "Fault", "Message", "Reward", "Status", "Verdict"]
 
 #: One chat message, as TRL and OpenAI-style APIs pass them: ``{"role": ..., "content": ...}``.
 Message = dict[str, Any]
 #: A completion is plain text or a conversation (a list of messages).
-Completion = Union[str, Sequence[Message]]
+Completion = str | Sequence[Message]
 
 
 class Fault(str, Enum):

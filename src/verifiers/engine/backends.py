@@ -139,7 +139,8 @@ class ProcessPool:
                 except FutureTimeout:
                     out.append(TimedOut(self.timeout))
                 except BrokenProcessPool as exc:
-                    raise WorkerCrashed(f"the process pool broke while grading item {index}: {exc}", index=index) from exc
+                    message = f"the process pool broke while grading item {index}: {exc}"
+                    raise WorkerCrashed(message, index=index) from exc
                 except pebble.ProcessExpired as exc:
                     message = f"worker died while grading item {index}: {exc} (exit code {exc.exitcode})"
                     if self.on_crash == "raise":
