@@ -196,3 +196,18 @@ def test_progress_is_drawn_only_on_a_terminal():
     quiet.update(10, 500, force=True)
     quiet.done()
     assert pipe.getvalue() == ""
+
+
+def test_batches_never_split_a_prompt_group():
+    import io
+
+    from verifiers.cli import _batches, _Row
+
+    groups = ["a", "a", "a", "b", "b", "c", "a"]
+    rows = iter(_Row(i + 1, {"prompt_id": g}) for i, g in enumerate(groups))
+    err = io.StringIO()
+    batches = list(_batches(rows, 2, lambda r: r.data["prompt_id"], err))
+    assert [[r.data["prompt_id"] for r in b] for b in batches] == [["a", "a", "a"], ["b", "b"], ["c", "a"]]
+    assert "line 7" in err.getvalue() and "reappears" in err.getvalue()
+    plain = list(_batches(iter(_Row(i, {}) for i in range(5)), 2))
+    assert [len(b) for b in plain] == [2, 2, 1]

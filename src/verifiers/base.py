@@ -106,6 +106,9 @@ class RewardFunction(Generic[C]):
     columns: ClassVar[tuple[str, ...]] = ()
     #: Dataset columns the kernel uses when present.
     optional_columns: ClassVar[tuple[str, ...]] = ()
+    #: True when a row's value depends on the other rows of its prompt group (e.g. Kimi's
+    #: length penalty): the CLI then never splits a prompt group across batches.
+    grouped: ClassVar[bool] = False
 
     def __init__(self, config: C | None = None, /, *, backend: Any = None, **overrides: Any) -> None:
         base = config if config is not None else self.config_class()

@@ -16,7 +16,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -122,11 +122,29 @@ def _read_rows(stream: IO[str]) -> Iterator[_Row]:
         yield _Row(number, data)
 
 
-def _batches(rows: Iterator[_Row], size: int) -> Iterator[list[_Row]]:
+def _batches(
+    rows: Iterator[_Row], size: int, group_of: Callable[[_Row], Any] | None = None, err: IO[str] | None = None
+) -> Iterator[list[_Row]]:
+    """Batches of ``size`` rows. With ``group_of`` (group-relative rewards), a batch is never cut
+    inside a run of rows of the same prompt group, and a group that reappears after another one
+    is reported, since it will be scored as a separate group."""
     batch: list[_Row] = []
+    seen: set[int] = set()
+    last: Any = object()
     for row in rows:
+        key = group_of(row) if group_of is not None else None
+        if group_of is not None and key != last:
+            if len(batch) >= size:
+                yield batch
+                batch = []
+            marker = hash(repr(key))
+            if marker in seen and err is not None:
+                err.write(f"verify: line {row.line}: prompt group {key!r} reappears after other rows; "
+                          "group-relative rewards score each contiguous run of a group on its own\n")
+            seen.add(marker)
+            last = key
         batch.append(row)
-        if len(batch) >= size:
+        if group_of is None and len(batch) >= size:
             yield batch
             batch = []
     if batch:
@@ -166,6 +184,21 @@ def _score_batch(
         for j, i in enumerate(todo):
             results[i] = (combined[j], {name: verdicts[j] for name, verdicts in parts.items()})
     return results  # type: ignore[return-value]
+
+
+def _group_key(reward: WeightedSum, mapping: dict[str, str]) -> Callable[[_Row], Any] | None:
+    """For group-relative rewards: the row's prompt group (``prompt_id``, else ``prompt``)."""
+    if not any(getattr(r, "grouped", False) for r, _ in reward.parts):
+        return None
+    id_field, prompt_field = mapping.get("prompt_id", "prompt_id"), mapping.get("prompt", "prompt")
+
+    def group_of(row: _Row) -> Any:
+        if row.data is None:
+            return None
+        key = row.data.get(id_field)
+        return key if key is not None else json.dumps(row.data.get(prompt_field), sort_keys=True)
+
+    return group_of
 
 
 def _columns_of(reward: Any) -> tuple[str, ...]:
@@ -219,7 +252,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     progress = _Progress(err, size, enabled=not args.quiet and err.isatty())
     out = _open_out(args.output)
     try:
-        for batch in _batches(_read_rows(source), args.batch_size):
+        group_of = _group_key(reward, mapping)
+        for batch in _batches(_read_rows(source), args.batch_size, group_of, err):
             try:
                 results = _score_batch(reward, batch, mapping, completion_key)
             except InfrastructureError as exc:
