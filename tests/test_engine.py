@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from toy_rewards import Toy
 
 from verifiers import ConfigError, ProcessPool, Serial, Status, WorkerCrashed
 from verifiers.engine import run_batch
+
+from toy_rewards import Toy
 
 
 class Counting(Serial):
