@@ -40,3 +40,20 @@ def test_range_order_and_chunking(reward, groups):
     # reversed order: same verdicts, reversed
     c, k = columns(batch[::-1])
     assert reward.score(c, **k) == whole[::-1]
+
+
+@pytest.fixture(scope="module")
+def pool():
+    from verifiers import ProcessPool
+
+    with ProcessPool(jobs=2, timeout=60) as p:
+        yield p
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(groups=grouped_batches())
+def test_process_pool_gives_the_serial_results(pool, groups):
+    from verifiers import MathAccuracy
+
+    completions, cols = columns([row for group in groups for row in group])
+    assert MathAccuracy(backend=pool).score(completions, **cols) == MathAccuracy().score(completions, **cols)
