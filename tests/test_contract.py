@@ -136,3 +136,9 @@ def test_missing_extra_names_the_pip_install():
     with pytest.raises(BackendUnavailable) as info:
         require("verifiers_no_such_module", "ray", "the Ray backend")
     assert "pip install 'reasoning-verifiers[ray]'" in str(info.value)
+
+
+def test_numpy_columns_are_accepted():
+    import numpy as np
+
+    assert accuracy_reward([r"\boxed{1}", r"\boxed{2}"], solution=np.array(["1", "1"])) == [1.0, 0.0]

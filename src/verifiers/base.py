@@ -74,8 +74,10 @@ def batch_columns(
             for i in range(n):
                 missing[i] = Verdict(None, Status.MISSING_COLUMN, detail=f"column {name!r} is missing")
             continue
-        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or isinstance(values, Mapping):
             raise InputError(f"column {name!r} must be a list with one value per completion")
+        if not isinstance(values, Sequence):  # numpy arrays, pandas series: index by position
+            values = list(values)
         if len(values) != n:
             raise InputError(f"column {name!r} has {len(values)} values for {n} completions")
         for i, value in enumerate(values):
