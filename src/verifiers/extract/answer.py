@@ -42,6 +42,13 @@ def last_boxed(text: str, *, limit: int = MAX_ANSWER_CHARS) -> str | None:
     Returns ``None`` when there is none, or when the last one is not closed within ``limit``
     characters (a truncated completion has no final answer; an earlier box is not taken instead).
 
+    Args:
+        text: The text to search.
+        limit: The longest box content accepted, in characters.
+
+    Returns:
+        The content of the last box (unstripped), or ``None``.
+
     >>> last_boxed(r"so \\boxed{1} or rather \\boxed{\\frac{1}{2}}.")
     '\\\\frac{1}{2}'
     >>> last_boxed(r"\\boxed 7") , last_boxed(r"\\boxed{unclosed") , last_boxed("none")
@@ -69,6 +76,14 @@ def last_boxed(text: str, *, limit: int = MAX_ANSWER_CHARS) -> str | None:
 def last_tag_content(text: str, tag: str, *, limit: int | None = None) -> str | None:
     """The content of the last ``<tag>...</tag>`` pair in ``text`` (case-sensitive).
 
+    Args:
+        text: The text to search.
+        tag: The tag name, without angle brackets.
+        limit: When given, content longer than this is ``None``.
+
+    Returns:
+        The content between the last closing tag and the opening tag before it, or ``None``.
+
     >>> last_tag_content("<answer>1</answer> <answer> 2 </answer>", "answer")
     ' 2 '
     >>> last_tag_content("<answer>open", "answer") is None
@@ -91,8 +106,16 @@ def extract_answer(text: str, *, limit: int = MAX_ANSWER_CHARS) -> str | None:
     """The final answer of a completion, or ``None``.
 
     Order: inside the last ``<answer>...</answer>`` the last ``\\boxed{}`` if any, else the
-    whole tag content; with no answer tag, the last ``\\boxed{}`` of the text. Text such as
-    "the answer is 5" without a box or tag is not read (see ``docs/rewards/accuracy.md``).
+    whole tag content; with no answer tag, the last ``\\boxed{}`` of the text. An empty answer
+    is ``None``. Text such as "the answer is 5" without a box or tag is not read (see
+    ``docs/rewards/accuracy.md``).
+
+    Args:
+        text: The completion's text.
+        limit: The longest answer accepted, in characters.
+
+    Returns:
+        The stripped answer, or ``None`` when there is none (or it is longer than ``limit``).
 
     >>> extract_answer(r"<think>..</think><answer>The answer is \\boxed{5}</answer>")
     '5'
@@ -102,8 +125,8 @@ def extract_answer(text: str, *, limit: int = MAX_ANSWER_CHARS) -> str | None:
     tagged = last_tag_content(text, "answer")
     if tagged is not None:
         inner = last_boxed(tagged, limit=limit)
-        if inner is not None:
-            return inner.strip()
+        if inner is not None:  # a box inside the tag is the answer, even an empty one (then None)
+            return inner.strip() or None
         tagged = tagged.strip()
         return tagged if tagged and len(tagged) <= limit else None
     boxed = last_boxed(text, limit=limit)

@@ -1,0 +1,266 @@
+"""Tests of ``accuracy_reward``: the golden corpus, invariants, concurrency, and parity with
+math-verify.
+
+Golden rows (``tests/golden/math.jsonl``) carry ``completion``, ``solution``, ``expected``
+(1.0, 0.0 or null), ``status`` and ``why``. A ``completion`` may also be
+``{"parts": [[text, count], ...]}``, the concatenation of each text repeated ``count`` times,
+so that megabyte-sized hostile inputs stay small on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import pickle
+import time
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from verifiers.engine.backends import ProcessPool, Serial
+from verifiers.math import MathAccuracy, MathConfig, accuracy_reward, compare_answers, grade_math
+from verifiers.types import Status
+
+from strategies import columns, rows
+
+GOLDEN = Path(__file__).parent / "golden" / "math.jsonl"
+#: Every golden row, hostile ones included, must be graded within this many seconds.
+ROW_BUDGET_S = 2.0
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def build(completion: str | dict) -> str:
+    if isinstance(completion, str):
+        return completion
+    return "".join(text * count for text, count in completion["parts"])
+
+
+def load_golden() -> list[dict]:
+    with GOLDEN.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+ROWS = load_golden()
+IDS = [r["id"] for r in ROWS]
+
+
+def test_golden_file_is_well_formed():
+    assert len(ROWS) >= 60
+    assert len(set(IDS)) == len(IDS)
+    for r in ROWS:
+        assert set(r) == {"id", "completion", "solution", "expected", "status", "why"}, r["id"]
+        assert r["expected"] in (1.0, 0.0, None), r["id"]
+        assert Status(r["status"]).fault.value in ("none", "model", "data"), r["id"]
+        assert (r["expected"] is None) == (Status(r["status"]).fault.value == "data"), r["id"]
+        assert r["why"].strip(), r["id"]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=IDS)
+def test_golden(row):
+    text = build(row["completion"])
+    start = time.perf_counter()
+    verdict = accuracy_reward.score([text], solution=[row["solution"]])[0]
+    elapsed = time.perf_counter() - start
+    assert (verdict.reward, verdict.status.value) == (row["expected"], row["status"]), (row["why"], verdict)
+    assert elapsed < ROW_BUDGET_S, f"{row['id']} took {elapsed:.2f}s"
+
+
+def _golden_batch(rows: list[dict]) -> tuple[list[str], list]:
+    return [build(r["completion"]) for r in rows], [r["solution"] for r in rows]
+
+
+def test_golden_as_one_batch_and_reversed():
+    texts, sols = _golden_batch(ROWS)
+    verdicts = accuracy_reward.score(texts, solution=sols)
+    assert [(v.reward, v.status.value) for v in verdicts] == [(r["expected"], r["status"]) for r in ROWS]
+    assert accuracy_reward.score(texts[::-1], solution=sols[::-1]) == verdicts[::-1]
+    assert accuracy_reward(completions=texts, solution=sols) == [v.reward for v in verdicts]
+
+
+def test_conversational_completion_and_unknown_columns():
+    conv = [[{"role": "assistant", "content": r"so $\boxed{\frac{1}{2}}$"}]]
+    out = accuracy_reward(completions=conv, solution=["0.5"], prompts=["p"], trainer_state=None, log_metric=print)
+    assert out == [1.0]
+
+
+def test_missing_solution_column_is_the_datas_fault():
+    assert accuracy_reward(completions=[r"\boxed{1}"]) == [None]
+
+
+def test_custom_low_high():
+    reward = MathAccuracy(low=-1.0, high=2.0)
+    assert reward([r"\boxed{1}", r"\boxed{2}", "none"], solution=["1", "1", "1"]) == [2.0, -1.0, -1.0]
+    assert reward.reward_range == (-1.0, 2.0)
+
+
+# -- Hypothesis: an answer equals itself, and its other forms ---------------------------------
+integers = st.integers(-(10**12), 10**12)
+fractions = st.builds(Fraction, st.integers(-5000, 5000), st.integers(1, 5000))
+# denominators 2^a 5^b have exact decimal expansions
+terminating = st.builds(
+    lambda n, a, b: Fraction(n, 2**a * 5**b), st.integers(-(10**6), 10**6), st.integers(0, 6), st.integers(0, 6)
+)
+
+
+def decimal_form(q: Fraction) -> str:
+    digits = 12
+    text = f"{abs(q.numerator) * 10**digits // q.denominator:0{digits + 1}d}"
+    whole, frac = text[:-digits], text[-digits:].rstrip("0")
+    return ("-" if q < 0 else "") + whole + ("." + frac if frac else "")
+
+
+def forms(q: Fraction) -> list[str]:
+    sign = "-" if q < 0 else ""
+    a, b = abs(q.numerator), q.denominator
+    frac = f"{sign}\\frac{{{a}}}{{{b}}}"
+    out = [frac, frac.replace("frac", "dfrac"), f"{sign}{a}/{b}", f"${frac}$"]
+    if b == 1:
+        out += [str(q.numerator), f"{q.numerator:,}", f"{q.numerator}.0"]
+    return out
+
+
+@FAST
+@given(q=st.one_of(integers.map(Fraction), fractions, terminating))
+def test_an_answer_equals_itself(q):
+    candidates = [*forms(q), decimal_form(q)]
+    for form in candidates:
+        verdict = grade_math(f"The answer is $\\boxed{{{form}}}$.", form, MathConfig())
+        assert verdict.status is Status.CORRECT, (form, verdict)
+        assert grade_math(f"<answer>{form}</answer>", form, MathConfig()).status is Status.CORRECT, form
+
+
+@FAST
+@given(q=st.one_of(integers.map(Fraction), terminating))
+def test_numbers_equal_their_other_forms(q):
+    all_forms = [*forms(q), decimal_form(q)]
+    for pred in all_forms:
+        for gold in all_forms:
+            assert compare_answers(pred, gold).equal, (pred, gold)
+
+
+@FAST
+@given(q=fractions, delta=st.integers(1, 1000))
+def test_different_numbers_are_not_equal(q, delta):
+    other = q + Fraction(delta, 7)
+    assert not compare_answers(forms(q)[0], forms(other)[0]).equal
+
+
+def test_the_documented_equalities():
+    assert compare_answers("3/4", "0.75").equal
+    assert compare_answers("0.75", r"\frac{3}{4}").equal
+    assert compare_answers(r"\frac{3}{4}", "3/4").equal
+
+
+@FAST
+@given(batch=st.lists(rows(), min_size=1, max_size=12), data=st.data())
+def test_range_call_equals_score_and_order_independence(batch, data):
+    completions, cols = columns(batch)
+    verdicts = accuracy_reward.score(completions, **cols)
+    lo, hi = accuracy_reward.reward_range
+    assert all(v.reward is None or v.reward in (lo, hi) for v in verdicts)
+    assert accuracy_reward(completions=completions, **cols) == [v.reward for v in verdicts]
+    order = data.draw(st.permutations(range(len(batch))))
+    shuffled = [batch[i] for i in order]
+    c2, k2 = columns(shuffled)
+    assert accuracy_reward.score(c2, **k2) == [verdicts[i] for i in order]
+    singles = [accuracy_reward.score([c], solution=[s])[0] for c, s in zip(completions, cols["solution"])]
+    assert singles == verdicts
+
+
+# -- concurrency ------------------------------------------------------------------------------
+QUICK = [r for r in ROWS if not r["id"].startswith("hostile")]
+
+
+def test_pickle_round_trip():
+    texts, sols = _golden_batch(QUICK)
+    for reward in (accuracy_reward, MathAccuracy(low=-1.0, rel_tol=1e-3)):
+        clone = pickle.loads(pickle.dumps(reward))
+        assert clone == reward and clone.signature() == reward.signature()
+        assert clone.score(texts, solution=sols) == reward.score(texts, solution=sols)
+
+
+def test_worker_thread():
+    texts, sols = _golden_batch(QUICK)
+    expected = accuracy_reward(completions=texts, solution=sols)
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(accuracy_reward, completions=texts, solution=sols) for _ in range(2)]
+        assert [f.result() for f in futures] == [expected, expected]
+
+
+def test_spawned_process():
+    texts, sols = _golden_batch(QUICK)
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        remote = pool.apply(accuracy_reward, (texts,), {"solution": sols})
+    assert remote == accuracy_reward(completions=texts, solution=sols)
+
+
+def test_process_pool_backend_matches_serial():
+    texts, sols = _golden_batch(ROWS)
+    with ProcessPool(jobs=2, timeout=30) as pool:
+        pooled = MathAccuracy(backend=pool).score(texts, solution=sols)
+    assert pooled == MathAccuracy(backend=Serial()).score(texts, solution=sols)
+
+
+# -- parity with math-verify ------------------------------------------------------------------
+#: Every row where we deliberately disagree with math-verify 0.9 (default parse + verify).
+DIFFERENCES = {
+    "r1-box-in-think-only": "math-verify reads 'final answer is 4' in prose; we read only boxes and answer tags",
+    "r1-answer-beats-think-box": "we read the <answer> tag before boxes elsewhere; math-verify prefers any box",
+    "r1-prose-in-answer": "math-verify mines 'The answer is 5' inside the tag; we compare the tag content as is",
+    "r1-unclosed-answer": "math-verify falls back to the last number; an unclosed tag is no answer for us",
+    "r1-multiple-answer-tags": "math-verify extracts nothing from '<answer>5</answer>' (a number glued to tags)",
+    "r1-conversation-style-text": "math-verify does not read LaTeX (4\\pi) without $ delimiters or a box",
+    "math-degrees-unicode": "we drop the unicode degree sign; math-verify cannot parse 45°",
+    "math-truncated-box": "a truncated last box is no answer for us; math-verify takes an earlier box",
+    "math-no-box": "no box and no tag is no answer for us; math-verify reads the last number of the text",
+    "math-tolerance-relative": "rel_tol 1e-6 is relative; math-verify rounds to 6 decimal places: 1.0000001 != 1",
+    "gsm-tiny-float-gold": "we write float gold 1e-07 as 0.0000001; math-verify parses '1e-07' as e-7",
+    "gsm-list-gold": "a list gold is unusable (None) for us; math-verify parses its repr and finds 1",
+    "gold-boxed-only": "math-verify extracts nothing from '<answer>3</answer>'; we read the tag",
+}
+
+
+def math_verify_says(completion: str, solution, timeout: int) -> bool:
+    """math-verify's verdict, the way its README calls it; LaTeX gold gets $...$ delimiters
+    (math-verify extracts nothing from bare LaTeX such as \\frac{1}{2})."""
+    from math_verify import parse, verify
+
+    gold = solution if isinstance(solution, str) else ("" if solution is None else str(solution))
+    if gold.strip() and "$" not in gold and "\\boxed" not in gold and "####" not in gold:
+        gold = f"${gold}$"
+    parsed_gold = parse(gold, parsing_timeout=timeout)
+    if not parsed_gold:
+        return False
+    return bool(verify(parsed_gold, parse(completion, parsing_timeout=timeout), timeout_seconds=timeout))
+
+
+def _parity_param(row: dict):
+    marks = []
+    if row["id"] in DIFFERENCES:
+        marks.append(pytest.mark.xfail(strict=True, reason=DIFFERENCES[row["id"]]))
+    if row["id"].startswith("hostile"):
+        marks.append(pytest.mark.slow)  # math-verify needs its (1 s) signal timeout on these
+    return pytest.param(row, marks=marks, id=row["id"])
+
+
+def test_parity_differences_name_real_rows():
+    assert set(DIFFERENCES) <= set(IDS)
+
+
+@pytest.mark.parametrize("row", [_parity_param(r) for r in ROWS])
+def test_parity_with_math_verify(row):
+    try:
+        import math_verify  # noqa: F401
+    except ImportError:
+        pytest.skip("math_verify is not installed: pip install 'reasoning-verifiers[dev]' to run the parity tests")
+    logging.getLogger("math_verify").setLevel(logging.CRITICAL)
+    text = build(row["completion"])
+    ours = accuracy_reward.score([text], solution=[row["solution"]])[0].reward == accuracy_reward.config.high
+    # math-verify uses SIGALRM timeouts: this runs in pytest's main thread, as it must.
+    theirs = math_verify_says(text, row["solution"], timeout=1 if row["id"].startswith("hostile") else 5)
+    assert ours == theirs, row["why"]
