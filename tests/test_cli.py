@@ -211,3 +211,17 @@ def test_batches_never_split_a_prompt_group():
     assert "line 7" in err.getvalue() and "reappears" in err.getvalue()
     plain = list(_batches(iter(_Row(i, {}) for i in range(5)), 2))
     assert [len(b) for b in plain] == [2, 2, 1]
+
+
+def test_group_relative_reward_is_independent_of_batch_size(tmp_path, capsys):
+    """kimi_length compares rows of one prompt group: batches must never cut a group."""
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    argv = ["score", str(EXAMPLE), "-r", "accuracy", "-r", "kimi_length", "--set", 'kimi_length.unit="chars"']
+    assert main([*argv, "-o", str(a), "--batch-size", "1"]) == 0
+    assert main([*argv, "-o", str(b), "--batch-size", "1000"]) == 0
+    capsys.readouterr()
+    assert a.read_text() == b.read_text()
+    kimi = [json.loads(line)["verify"]["rewards"]["kimi_length"] for line in a.read_text().splitlines()]
+    assert all(k["status"] == "scored" for k in kimi)
+    # the first prompt group (rows 1-3): the shortest correct answer gets the top of the range
+    assert max(k["reward"] for k in kimi[:3]) == 0.5

@@ -8,6 +8,8 @@ EXPECTED = {
     "RewardFunction", "SandboxError", "Serial", "Status", "UnknownRewardError", "Verdict", "VerifiersError",
     "WorkerCrashed", "__version__", "accuracy_reward", "get_reward",
     "Gated", "WeightedSum",
+    "CosineLength", "KimiLength", "SoftOverlong", "cosine_length_reward", "kimi_length_reward", "overlong_reward",
+    "RepetitionPenalty", "repetition_penalty_reward",
 }
 
 

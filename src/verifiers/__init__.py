@@ -22,26 +22,39 @@ from verifiers.errors import (
 from verifiers.math import MathAccuracy, MathConfig, accuracy_reward
 from verifiers.registry import get_reward
 from verifiers.shaping.combine import Gated, WeightedSum
+from verifiers.shaping.length import (
+    CosineLength,
+    KimiLength,
+    SoftOverlong,
+    cosine_length_reward,
+    kimi_length_reward,
+    overlong_reward,
+)
+from verifiers.shaping.repetition import RepetitionPenalty, repetition_penalty_reward
 from verifiers.types import Completion, Fault, Message, Reward, Status, Verdict
 
 __all__ = [
     "BackendUnavailable",
     "Completion",
     "ConfigError",
+    "CosineLength",
     "Fault",
     "Gated",
     "GradingTimeout",
     "InfrastructureError",
     "InputError",
+    "KimiLength",
     "MathAccuracy",
     "MathConfig",
     "Message",
     "ProcessPool",
+    "RepetitionPenalty",
     "Reward",
     "RewardConfig",
     "RewardFunction",
     "SandboxError",
     "Serial",
+    "SoftOverlong",
     "Status",
     "UnknownRewardError",
     "Verdict",
@@ -50,5 +63,9 @@ __all__ = [
     "WorkerCrashed",
     "__version__",
     "accuracy_reward",
+    "cosine_length_reward",
     "get_reward",
+    "kimi_length_reward",
+    "overlong_reward",
+    "repetition_penalty_reward",
 ]

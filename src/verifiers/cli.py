@@ -173,13 +173,14 @@ def _score_batch(
         data = [batch[i].data for i in todo]
         completions = [d[completion_key] for d in data]  # type: ignore[index]
         columns: dict[str, list[Any]] = {}
-        wanted = set(mapping) | {c for r, _ in reward.parts for c in _columns_of(r)}
-        for column in wanted - {"completion", "completions"}:
-            source = mapping.get(column, column)
-            columns[column] = [d.get(source) for d in data]  # type: ignore[union-attr]
-        if "prompts" not in columns:
-            source = mapping.get("prompt", "prompt")
-            columns["prompts"] = [d.get(source) for d in data]  # type: ignore[union-attr]
+        required = set(mapping) | {c for r, _ in reward.parts for c in getattr(r, "columns", ())}
+        optional = {c for r, _ in reward.parts for c in getattr(r, "optional_columns", ())} | {"prompt"}
+        for column in (required | optional) - {"completion", "completions"}:
+            values = [d.get(mapping.get(column, column)) for d in data]  # type: ignore[union-attr]
+            # A required column is always passed (a null value is the row's data problem); an
+            # optional one only when the file has it, so the reward can fall back without it.
+            if column in required or any(v is not None for v in values):
+                columns["prompts" if column == "prompt" else column] = values
         combined, parts = reward.score_parts(completions, **columns)
         for j, i in enumerate(todo):
             results[i] = (combined[j], {name: verdicts[j] for name, verdicts in parts.items()})
@@ -199,10 +200,6 @@ def _group_key(reward: WeightedSum, mapping: dict[str, str]) -> Callable[[_Row],
         return key if key is not None else json.dumps(row.data.get(prompt_field), sort_keys=True)
 
     return group_of
-
-
-def _columns_of(reward: Any) -> tuple[str, ...]:
-    return tuple(getattr(reward, "columns", ())) + tuple(getattr(reward, "optional_columns", ()))
 
 
 class _Progress:

@@ -58,3 +58,11 @@ def get_reward(name: str, **config: Any) -> Any:
 
 
 register("accuracy", "verifiers.math.reward:MathAccuracy", "math answer equals the 'solution' column")
+register(
+    "cosine_length",
+    "verifiers.shaping.length:CosineLength",
+    "cosine length reward (Yeo et al. 2025): short correct answers earn more, long wrong ones lose less",
+)
+register("overlong", "verifiers.shaping.length:SoftOverlong", "DAPO soft overlong punishment, in [-1, 0]")
+register("kimi_length", "verifiers.shaping.length:KimiLength", "Kimi k1.5 length penalty, relative to the prompt group")
+register("repetition", "verifiers.shaping.repetition:RepetitionPenalty", "n-gram repetition penalty (CJK-aware)")

@@ -1,1 +1,32 @@
 """Shaping rewards: format, language consistency, length, repetition, and combinators."""
+
+from verifiers.shaping.combine import Gated, WeightedSum
+from verifiers.shaping.length import (
+    CosineConfig,
+    CosineLength,
+    KimiConfig,
+    KimiLength,
+    OverlongConfig,
+    SoftOverlong,
+    cosine_length_reward,
+    kimi_length_reward,
+    overlong_reward,
+)
+from verifiers.shaping.repetition import RepetitionConfig, RepetitionPenalty, repetition_penalty_reward
+
+__all__ = [
+    "CosineConfig",
+    "CosineLength",
+    "Gated",
+    "KimiConfig",
+    "KimiLength",
+    "OverlongConfig",
+    "RepetitionConfig",
+    "RepetitionPenalty",
+    "SoftOverlong",
+    "WeightedSum",
+    "cosine_length_reward",
+    "kimi_length_reward",
+    "overlong_reward",
+    "repetition_penalty_reward",
+]
