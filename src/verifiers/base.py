@@ -22,7 +22,7 @@ from verifiers.errors import ConfigError, InputError
 from verifiers.extract.messages import completion_text
 from verifiers.types import Completion, Status, Verdict
 
-__all__ = ["RewardConfig", "RewardFunction", "batch_columns"]
+__all__ = ["FloatsFromVerdicts", "RewardConfig", "RewardFunction", "batch_columns"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -85,6 +85,21 @@ def batch_columns(
                 missing[i] = missing[i] or Verdict(None, Status.MISSING_COLUMN, detail=f"{name!r} is null")
             rows[i][name] = value
     return rows, missing
+
+
+class FloatsFromVerdicts:
+    """Mixin: ``__call__`` in TRL's convention, as the projection of ``score``'s verdicts."""
+
+    __name__: str
+
+    def score(self, completions: Sequence[Completion], **columns: Any) -> list[Verdict]:
+        raise NotImplementedError
+
+    def __call__(self, completions: Sequence[Completion] | None = None, **columns: Any) -> list[float | None]:
+        """TRL's calling convention: one float (or ``None`` to skip) per completion."""
+        if completions is None:
+            raise InputError(f"{self.__name__}: completions= is required")
+        return [v.reward for v in self.score(completions, **columns)]
 
 
 class RewardFunction(Generic[C]):
@@ -180,11 +195,7 @@ class RewardFunction(Generic[C]):
             out[i] = verdict
         return out
 
-    def __call__(self, completions: Sequence[Completion] | None = None, **columns: Any) -> list[float | None]:
-        """TRL's calling convention: one float (or ``None`` to skip) per completion."""
-        if completions is None:
-            raise InputError(f"{self.name}: completions= is required")
-        return [v.reward for v in self.score(completions, **columns)]
+    __call__ = FloatsFromVerdicts.__call__
 
     # -- niceties -------------------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from verifiers._version import __version__
+from verifiers.base import FloatsFromVerdicts
 from verifiers.errors import ConfigError, InputError
 from verifiers.types import Completion, Fault, Reward, Status, Verdict
 
@@ -34,7 +35,7 @@ def _unique_names(rewards: Sequence[Reward]) -> tuple[str, ...]:
     return tuple(out)
 
 
-class WeightedSum:
+class WeightedSum(FloatsFromVerdicts):
     """The weighted sum of several rewards, row by row.
 
     Args:
@@ -112,16 +113,11 @@ class WeightedSum:
     def score(self, completions: Sequence[Completion], **columns: Any) -> list[Verdict]:
         return self.score_parts(completions, **columns)[0]
 
-    def __call__(self, completions: Sequence[Completion] | None = None, **columns: Any) -> list[float | None]:
-        if completions is None:
-            raise InputError(f"{self.__name__}: completions= is required")
-        return [v.reward for v in self.score(completions, **columns)]
-
     def __repr__(self) -> str:
         return f"WeightedSum({list(self.parts)!r}, none={self.none!r})"
 
 
-class Gated:
+class Gated(FloatsFromVerdicts):
     """``reward`` counts only where ``gate`` passes; elsewhere the result is ``reward``'s low value.
 
     A row passes the gate when the gate's verdict is ``correct`` (e.g. the format is right).
@@ -169,11 +165,6 @@ class Gated:
                 status = g.status if g.status.fault is Fault.MODEL else Status.BAD_FORMAT
                 out.append(Verdict(low, status, extracted=v.extracted, detail=f"gate {self.gate.__name__} failed"))
         return out
-
-    def __call__(self, completions: Sequence[Completion] | None = None, **columns: Any) -> list[float | None]:
-        if completions is None:
-            raise InputError(f"{self.__name__}: completions= is required")
-        return [v.reward for v in self.score(completions, **columns)]
 
     def __repr__(self) -> str:
         return f"Gated({self.reward!r}, gate={self.gate!r})"
