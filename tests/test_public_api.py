@@ -10,6 +10,7 @@ EXPECTED = {
     "Gated", "WeightedSum",
     "CosineLength", "KimiLength", "SoftOverlong", "cosine_length_reward", "kimi_length_reward", "overlong_reward",
     "RepetitionPenalty", "repetition_penalty_reward",
+    "LanguageConsistency", "language_consistency_reward",
 }
 
 

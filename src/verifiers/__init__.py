@@ -22,6 +22,7 @@ from verifiers.errors import (
 from verifiers.math import MathAccuracy, MathConfig, accuracy_reward
 from verifiers.registry import get_reward
 from verifiers.shaping.combine import Gated, WeightedSum
+from verifiers.shaping.language import LanguageConsistency, language_consistency_reward
 from verifiers.shaping.length import (
     CosineLength,
     KimiLength,
@@ -44,6 +45,7 @@ __all__ = [
     "InfrastructureError",
     "InputError",
     "KimiLength",
+    "LanguageConsistency",
     "MathAccuracy",
     "MathConfig",
     "Message",
@@ -66,6 +68,7 @@ __all__ = [
     "cosine_length_reward",
     "get_reward",
     "kimi_length_reward",
+    "language_consistency_reward",
     "overlong_reward",
     "repetition_penalty_reward",
 ]

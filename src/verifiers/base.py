@@ -55,35 +55,47 @@ def _sig_value(value: Any) -> str:
     return str(value)
 
 
+def _as_column(name: str, values: Any, n: int) -> Sequence[Any]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or isinstance(values, Mapping):
+        raise InputError(f"column {name!r} must be a list with one value per completion")
+    if not isinstance(values, Sequence):  # numpy arrays, pandas series: index by position
+        values = list(values)
+    if len(values) != n:
+        raise InputError(f"column {name!r} has {len(values)} values for {n} completions")
+    return values  # type: ignore[no-any-return]
+
+
 def batch_columns(
-    n: int, columns: Mapping[str, Any], names: Sequence[str]
+    n: int, columns: Mapping[str, Any], names: Sequence[str], optional: Sequence[str] = ()
 ) -> tuple[list[dict[str, Any]], list[Verdict | None]]:
     """Split dataset columns into one row dict per completion.
 
-    Returns the rows and, per row, a ``missing_column`` verdict when a needed column is absent
-    or null there (the data's fault: reward ``None``), else ``None``.
+    Returns the rows and, per row, a ``missing_column`` verdict when a required column (one of
+    ``names``) is absent or null there (the data's fault: reward ``None``), else ``None``.
+    ``optional`` columns are copied into the rows when given, and left out when absent.
 
     Raises:
-        InputError: a column that is a list of the wrong length (the caller's mistake).
+        InputError: a column that is not a list of ``n`` values (the caller's mistake).
+
+    >>> rows, missing = batch_columns(2, {"solution": ["1", None], "x": 5}, ["solution"])
+    >>> rows[0], missing[0], missing[1].status.value
+    ({'solution': '1'}, None, 'missing_column')
     """
     rows: list[dict[str, Any]] = [{} for _ in range(n)]
     missing: list[Verdict | None] = [None] * n
     for name in names:
-        values = columns.get(name)
-        if values is None:
+        if columns.get(name) is None:
             for i in range(n):
                 missing[i] = Verdict(None, Status.MISSING_COLUMN, detail=f"column {name!r} is missing")
             continue
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or isinstance(values, Mapping):
-            raise InputError(f"column {name!r} must be a list with one value per completion")
-        if not isinstance(values, Sequence):  # numpy arrays, pandas series: index by position
-            values = list(values)
-        if len(values) != n:
-            raise InputError(f"column {name!r} has {len(values)} values for {n} completions")
-        for i, value in enumerate(values):
+        for i, value in enumerate(_as_column(name, columns[name], n)):
             if value is None:
                 missing[i] = missing[i] or Verdict(None, Status.MISSING_COLUMN, detail=f"{name!r} is null")
             rows[i][name] = value
+    for name in optional:
+        if columns.get(name) is not None:
+            for row, value in zip(rows, _as_column(name, columns[name], n)):
+                row[name] = value
     return rows, missing
 
 
@@ -182,12 +194,7 @@ class RewardFunction(Generic[C]):
         from verifiers.engine import run_batch
 
         texts = [completion_text(c) for c in completions]
-        rows, missing = batch_columns(len(texts), columns, self.columns)
-        for name in self.optional_columns:
-            values = columns.get(name)
-            if isinstance(values, Sequence) and not isinstance(values, str) and len(values) == len(texts):
-                for row, value in zip(rows, values):
-                    row[name] = value
+        rows, missing = batch_columns(len(texts), columns, self.columns, self.optional_columns)
         todo = [i for i, m in enumerate(missing) if m is None]
         graded = run_batch(self, [(texts[i], rows[i]) for i in todo], self.backend)
         out: list[Verdict] = [m for m in missing]  # type: ignore[misc]

@@ -66,3 +66,8 @@ register(
 register("overlong", "verifiers.shaping.length:SoftOverlong", "DAPO soft overlong punishment, in [-1, 0]")
 register("kimi_length", "verifiers.shaping.length:KimiLength", "Kimi k1.5 length penalty, relative to the prompt group")
 register("repetition", "verifiers.shaping.repetition:RepetitionPenalty", "n-gram repetition penalty (CJK-aware)")
+register(
+    "language_consistency",
+    "verifiers.shaping.language:LanguageConsistency",
+    "share of the chain of thought in the target language ('language' column or config, default en)",
+)

@@ -1,6 +1,7 @@
 """Shaping rewards: format, language consistency, length, repetition, and combinators."""
 
 from verifiers.shaping.combine import Gated, WeightedSum
+from verifiers.shaping.language import LanguageConfig, LanguageConsistency, language_consistency_reward
 from verifiers.shaping.length import (
     CosineConfig,
     CosineLength,
@@ -20,6 +21,8 @@ __all__ = [
     "Gated",
     "KimiConfig",
     "KimiLength",
+    "LanguageConfig",
+    "LanguageConsistency",
     "OverlongConfig",
     "RepetitionConfig",
     "RepetitionPenalty",
@@ -27,6 +30,7 @@ __all__ = [
     "WeightedSum",
     "cosine_length_reward",
     "kimi_length_reward",
+    "language_consistency_reward",
     "overlong_reward",
     "repetition_penalty_reward",
 ]
