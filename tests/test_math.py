@@ -243,8 +243,6 @@ def _parity_param(row: dict):
     marks = []
     if row["id"] in DIFFERENCES:
         marks.append(pytest.mark.xfail(strict=True, reason=DIFFERENCES[row["id"]]))
-    if row["id"].startswith("hostile"):
-        marks.append(pytest.mark.slow)  # math-verify needs its (1 s) signal timeout on these
     return pytest.param(row, marks=marks, id=row["id"])
 
 
@@ -252,7 +250,10 @@ def test_parity_differences_name_real_rows():
     assert set(DIFFERENCES) <= set(IDS)
 
 
-@pytest.mark.parametrize("row", [_parity_param(r) for r in ROWS])
+# Hostile rows are left out of parity: math-verify's verdict on them is whatever its timeout
+# decides, which depends on the machine's load (a flaky comparison). Ours are checked by the
+# golden runner above, with a time bound.
+@pytest.mark.parametrize("row", [_parity_param(r) for r in QUICK])
 def test_parity_with_math_verify(row):
     try:
         import math_verify  # noqa: F401
@@ -262,5 +263,5 @@ def test_parity_with_math_verify(row):
     text = build(row["completion"])
     ours = accuracy_reward.score([text], solution=[row["solution"]])[0].reward == accuracy_reward.config.high
     # math-verify uses SIGALRM timeouts: this runs in pytest's main thread, as it must.
-    theirs = math_verify_says(text, row["solution"], timeout=1 if row["id"].startswith("hostile") else 5)
+    theirs = math_verify_says(text, row["solution"], timeout=5)
     assert ours == theirs, row["why"]

@@ -22,6 +22,14 @@ from verifiers.errors import (
 from verifiers.math import MathAccuracy, MathConfig, accuracy_reward
 from verifiers.registry import get_reward
 from verifiers.shaping.combine import Gated, WeightedSum
+from verifiers.shaping.format import (
+    FormatReward,
+    TagCountReward,
+    ThinkFormatReward,
+    format_reward,
+    tag_count_reward,
+    think_format_reward,
+)
 from verifiers.shaping.language import LanguageConsistency, language_consistency_reward
 from verifiers.shaping.length import (
     CosineLength,
@@ -40,6 +48,7 @@ __all__ = [
     "ConfigError",
     "CosineLength",
     "Fault",
+    "FormatReward",
     "Gated",
     "GradingTimeout",
     "InfrastructureError",
@@ -58,6 +67,8 @@ __all__ = [
     "Serial",
     "SoftOverlong",
     "Status",
+    "TagCountReward",
+    "ThinkFormatReward",
     "UnknownRewardError",
     "Verdict",
     "VerifiersError",
@@ -66,9 +77,12 @@ __all__ = [
     "__version__",
     "accuracy_reward",
     "cosine_length_reward",
+    "format_reward",
     "get_reward",
     "kimi_length_reward",
     "language_consistency_reward",
     "overlong_reward",
     "repetition_penalty_reward",
+    "tag_count_reward",
+    "think_format_reward",
 ]

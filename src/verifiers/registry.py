@@ -71,3 +71,12 @@ register(
     "verifiers.shaping.language:LanguageConsistency",
     "share of the chain of thought in the target language ('language' column or config, default en)",
 )
+register(
+    "format", "verifiers.shaping.format:FormatReward", "R1 <think>/<answer> template (strict; lenient, prefill)"
+)
+register(
+    "think_format",
+    "verifiers.shaping.format:ThinkFormatReward",
+    "one <think> block first, then content (TRL's think_format_reward, without its false accepts)",
+)
+register("tag_count", "verifiers.shaping.format:TagCountReward", "0.25 per R1 tag that appears exactly once (open-r1)")
