@@ -225,3 +225,19 @@ def test_group_relative_reward_is_independent_of_batch_size(tmp_path, capsys):
     assert all(k["status"] == "scored" for k in kimi)
     # the first prompt group (rows 1-3): the shortest correct answer gets the top of the range
     assert max(k["reward"] for k in kimi[:3]) == 0.5
+
+
+def test_closed_pipe_is_not_an_error(tmp_path):
+    """`verify score big.jsonl | head -1` ends quietly with exit code 0."""
+    src = tmp_path / "many.jsonl"
+    src.write_text("".join(json.dumps({"completion": f"\\boxed{{{i}}}", "solution": str(i)}) + "\n"
+                           for i in range(5000)))
+    proc = subprocess.Popen([sys.executable, "-m", "verifiers", "score", str(src), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert json.loads(first)["verify"]["reward"] == 1.0
+    assert proc.returncode == 0, err
+    assert b"Traceback" not in err
