@@ -45,14 +45,18 @@ def test_malformed_lines_are_kept_reported_and_fail_the_run(tmp_path, capsys):
         '{"completion": "\\\\boxed{2}"}\n'
         '{"solution": "2"}\n'
         '{"completion": "\\\\boxed{3}", "solution": "3"}\n'
+        '{"completion": [1, 2], "solution": "3"}\n'
+        '{"completion": 7, "solution": "7"}\n'
+        '{"completion": [{"role": "assistant", "content": "\\\\boxed{4}"}], "solution": "4"}\n'
     )
     code, rows, err = run(["score", str(src)], capsys)
     assert code == 1
-    assert len(rows) == 7
+    assert len(rows) == 10
     statuses = [r["verify"]["status"] for r in rows]
     assert statuses == ["scored", "malformed_input", "malformed_input", "malformed_input", "skipped",
-                        "missing_column", "scored"]
-    assert [r["verify"]["reward"] for r in rows] == [1.0, None, None, None, None, None, 1.0]
+                        "missing_column", "scored", "malformed_input", "malformed_input", "scored"]
+    assert [r["verify"]["reward"] for r in rows] == [1.0, None, None, None, None, None, 1.0, None, None, 1.0]
+    assert rows[7]["completion"] == [1, 2] and "line 8:" in err and "line 9:" in err
     assert rows[1]["verify"]["line"] == 2 and rows[1]["verify"]["raw"] == "{not json"
     assert rows[4]["verify"]["rewards"]["accuracy"]["status"] == "missing_column"
     for line in (2, 3, 4, 5, 6):

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from verifiers._version import __version__
-from verifiers.errors import InfrastructureError, VerifiersError
+from verifiers.errors import InfrastructureError, InputError, VerifiersError
+from verifiers.extract.messages import completion_text
 from verifiers.registry import get_reward, names
 from verifiers.shaping.combine import WeightedSum
 from verifiers.types import Fault, Status, Verdict
@@ -157,6 +158,7 @@ def _score_batch(
     """One (combined, per-part) pair per row; malformed rows and rows without a completion are
     data faults and are not sent to the rewards."""
     results: list[tuple[Verdict, dict[str, Verdict]] | None] = [None] * len(batch)
+    texts: dict[int, str] = {}
     todo = []
     for i, row in enumerate(batch):
         if row.data is None:
@@ -164,14 +166,16 @@ def _score_batch(
         elif row.data.get(completion_key) is None:
             detail = f"column {completion_key!r} is missing or null"
             results[i] = (Verdict(None, Status.MISSING_COLUMN, detail=detail), {})
-        elif not isinstance(row.data[completion_key], (str, list)):
-            detail = f"column {completion_key!r} must be text or a list of messages"
-            results[i] = (Verdict(None, Status.MALFORMED_INPUT, detail=detail), {})
         else:
-            todo.append(i)
+            try:
+                texts[i] = completion_text(row.data[completion_key])
+                todo.append(i)
+            except InputError as exc:
+                detail = f"column {completion_key!r}: {exc}"
+                results[i] = (Verdict(None, Status.MALFORMED_INPUT, detail=detail), {})
     if todo:
         data = [batch[i].data for i in todo]
-        completions = [d[completion_key] for d in data]  # type: ignore[index]
+        completions = [texts[i] for i in todo]
         columns: dict[str, list[Any]] = {}
         required = set(mapping) | {c for r, _ in reward.parts for c in getattr(r, "columns", ())}
         optional = {c for r, _ in reward.parts for c in getattr(r, "optional_columns", ())} | {"prompt"}
