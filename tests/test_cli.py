@@ -245,3 +245,23 @@ def test_closed_pipe_is_not_an_error(tmp_path):
     assert json.loads(first)["verify"]["reward"] == 1.0
     assert proc.returncode == 0, err
     assert b"Traceback" not in err
+
+
+def test_a_reward_bug_keeps_every_row_and_exits_3(tmp_path, capsys, monkeypatch):
+    """An unexpected exception inside a reward is our fault: rows kept (null, infra_error), exit 3."""
+    from verifiers.math.reward import MathAccuracy
+
+    def broken(self, text, row):
+        if text == "boom":
+            raise ZeroDivisionError("kernel bug")
+        return original(self, text, row)
+
+    original = MathAccuracy.grade
+    monkeypatch.setattr(MathAccuracy, "grade", broken)
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"completion": "\\\\boxed{1}", "solution": "1"}\n{"completion": "boom", "solution": "1"}\n'
+                   '{"completion": "\\\\boxed{2}", "solution": "2"}\n')
+    code, rows, err = run(["score", str(src), "--batch-size", "1"], capsys)
+    assert code == 3
+    assert [r["verify"]["status"] for r in rows] == ["scored", "infra_error", "scored"]
+    assert "lines 2-2: internal error: ZeroDivisionError: kernel bug" in err

@@ -254,6 +254,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     out = _open_out(args.output)
     try:
         group_of = _group_key(reward, mapping)
+        internal_errors = 0
         for batch in _batches(_read_rows(source), args.batch_size, group_of, err):
             try:
                 results = _score_batch(reward, batch, mapping, completion_key)
@@ -264,6 +265,11 @@ def cmd_score(args: argparse.Namespace) -> int:
                     "to keep going with null rewards\n"
                 )
                 return EXIT_INFRA
+            except Exception as exc:  # a bug in a reward: report it, keep every row, go on
+                detail = f"internal error: {type(exc).__name__}: {exc}"
+                err.write(f"verify: lines {batch[0].line}-{batch[-1].line}: {detail} (rows kept with null reward)\n")
+                results = [(Verdict(None, Status.INFRA_ERROR, detail=detail), {}) for _ in batch]
+                internal_errors += len(batch)
             for row, (combined, parts) in zip(batch, results):
                 record = row.data if row.data is not None else {}
                 result: dict[str, Any] = {
@@ -292,8 +298,10 @@ def cmd_score(args: argparse.Namespace) -> int:
             source.close()
     mean = f"{tally.total / tally.scored:.4f}" if tally.scored else "n/a"
     problems = ", ".join(f"{n} {s}" for s, n in sorted(tally.problems.items())) or "none"
-    err.write(f"verify: {tally.rows} rows, {tally.scored} scored, mean reward {mean}; data problems: {problems}\n")
+    err.write(f"verify: {tally.rows} rows, {tally.scored} scored, mean reward {mean}; problems: {problems}\n")
     err.write(f"verify: signature {signature}\n")
+    if internal_errors:
+        return EXIT_INFRA
     return EXIT_DATA if tally.problems else EXIT_OK
 
 
