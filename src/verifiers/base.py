@@ -46,6 +46,8 @@ C = TypeVar("C", bound=RewardConfig)
 
 
 def _sig_value(value: Any) -> str:
+    if callable(getattr(value, "signature", None)):  # an inner reward: its signature, bracketed
+        return "[" + value.signature().rsplit("|v:", 1)[0] + "]"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, (tuple, list, frozenset)):

@@ -22,7 +22,6 @@ floats (which the contract makes equal), so a fast inner ``__call__`` keeps ours
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -31,8 +30,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 
-from verifiers._version import __version__
-from verifiers.base import RewardConfig, RewardFunction, _sig_value
+from verifiers.base import RewardConfig, RewardFunction
 from verifiers.errors import ConfigError, InputError
 from verifiers.extract.messages import completion_text
 from verifiers.math.reward import MathAccuracy
@@ -338,23 +336,6 @@ class _LengthReward(RewardFunction[Any]):
     def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
         """The verdict of a one-row batch (for a grouped reward: a group of one)."""
         return self.score([text], **{k: [v] for k, v in row.items()})[0]
-
-    def signature(self) -> str:
-        """``name|field:value|...|v:VERSION``; an inner reward shows as ``[its signature]``.
-
-        >>> cosine_length_reward.signature().split("|acc:")[1].startswith("[accuracy|")
-        True
-        """
-        parts = [self.name]
-        for f in dataclasses.fields(self.config):
-            value = getattr(self.config, f.name)
-            if callable(getattr(value, "signature", None)):
-                text = "[" + value.signature().rsplit("|v:", 1)[0] + "]"
-            else:
-                text = _sig_value(value)
-            parts.append(f"{f.metadata.get('sig', f.name)}:{text}")
-        parts.append(f"v:{__version__}")
-        return "|".join(parts)
 
 
 # -- SoftOverlong -------------------------------------------------------------------------------
