@@ -181,25 +181,20 @@ def test_every_option_is_documented():
                 assert f"`{flag}" in doc or f"{flag}`" in doc or f" {flag} " in doc, flag
 
 
-def test_progress_is_drawn_only_on_a_terminal():
+def test_progress_is_drawn_only_on_a_terminal(tmp_path, monkeypatch, capsys):
+    """tqdm draws on a terminal; a pipe (CI, `2> log`) gets no bar at all."""
     import io
-
-    from verifiers.cli import _Progress
 
     class Tty(io.StringIO):
         def isatty(self):
             return True
 
-    tty = Tty()
-    bar = _Progress(tty, total_bytes=1000, enabled=tty.isatty())
-    bar.update(10, 500, force=True)
-    bar.done()
-    assert "10 rows" in tty.getvalue() and "50.0%" in tty.getvalue()
-    pipe = io.StringIO()
-    quiet = _Progress(pipe, total_bytes=1000, enabled=pipe.isatty())
-    quiet.update(10, 500, force=True)
-    quiet.done()
-    assert pipe.getvalue() == ""
+    for stream, drawn in ((Tty(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        assert main(["score", str(EXAMPLE), "-o", str(tmp_path / "out.jsonl")]) == 0
+        text = stream.getvalue()
+        assert ("verify:" in text and "B/s" in text) is drawn, text
+        assert "8 rows" in text
 
 
 def test_batches_never_split_a_prompt_group():

@@ -11,7 +11,6 @@ from verifiers import (
     BackendUnavailable,
     ConfigError,
     Fault,
-    GradingTimeout,
     InfrastructureError,
     InputError,
     MathAccuracy,
@@ -125,7 +124,7 @@ def test_registry_is_lazy_and_refuses_duplicates():
     "exc, builtin",
     [(ConfigError, ValueError), (InputError, ValueError), (UnknownRewardError, KeyError),
      (InfrastructureError, RuntimeError), (WorkerCrashed, RuntimeError), (SandboxError, RuntimeError),
-     (GradingTimeout, TimeoutError), (BackendUnavailable, ImportError)],
+     (BackendUnavailable, ImportError)],
 )
 def test_exceptions_subclass_builtins(exc, builtin):
     assert issubclass(exc, builtin) and issubclass(exc, VerifiersError)

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from verifiers.errors import ConfigError
+from verifiers.extract.tags import think_content as extract_cot
 from verifiers.shaping import language as lang_mod
 from verifiers.shaping.language import (
     LangdetectDetector,
     LanguageConsistency,
-    extract_cot,
     language_consistency_reward,
     language_units,
     normalize_code,
@@ -110,7 +110,9 @@ def test_golden_as_one_batch_equals_row_by_row():
 
 def test_extract_cot_variants():
     assert extract_cot("<think>a</think>b") == "a"
-    assert extract_cot("<THINK>a</Think>b") == "a"
+    # one rule for every reward: tags are case-sensitive (format agrees: <THINK> is not a tag)
+    assert extract_cot("<THINK>a</Think>b") == "<THINK>a</Think>b"
+    assert extract_cot("<THINK>a</THINK>b", "think") is None
     assert extract_cot("a</think>b") == "a"
     assert extract_cot("x<think>a") == "a"
     assert extract_cot("<think>a</think><think>b</think>c") == "a</think><think>b"

@@ -175,8 +175,8 @@ def test_kimi_null_prompt_id_and_null_solution():
     cols["solution"] = ["1", "1", None]
     verdicts = KimiLength().score(completions, **cols)
     assert [v.status for v in verdicts] == [Status.SCORED, Status.MISSING_COLUMN, Status.MISSING_COLUMN]
-    # the null-solution row still counts for its group's min/max (its length is known)
-    assert verdicts[0].reward == 0.5
+    # a row with a data fault takes no part in its group's min/max: row 0 is alone in group 1
+    assert verdicts[0].reward == 0.0
 
 
 # -- lengths and faults ------------------------------------------------------------------------
@@ -214,13 +214,13 @@ def test_unknown_columns_ignored_and_empty_batch():
         assert reward.score([], completion_ids=[], solution=[]) == []
 
 
-def test_grade_is_a_batch_of_one():
-    assert cosine_length_reward.grade(RIGHT, {"solution": "1", "completion_ids": [1] * 1000}).reward == 0.5
-    assert kimi_length_reward.grade(RIGHT, {"solution": "1", "completion_ids": [1] * 10}).reward == 0.0
+def test_a_batch_of_one():
+    assert cosine_length_reward.score([RIGHT], solution=["1"], completion_ids=[[1] * 1000])[0].reward == 0.5
+    assert kimi_length_reward.score([RIGHT], solution=["1"], completion_ids=[[1] * 10])[0].reward == 0.0
 
 
 def test_completion_lengths():
-    lengths, faults = completion_lengths(["ab", "c"], {"completion_ids": [[1, 2, 3], None]})
+    lengths, faults = completion_lengths(["ab", "c"], [[1, 2, 3], None])
     assert lengths.tolist()[0] == 3 and list(faults) == [1]
 
 
@@ -228,15 +228,13 @@ class Graded(MathAccuracy):
     """An inner reward with partial credit: the ``credit`` column is its value (None allowed)."""
 
     name = "graded"
-    columns = ("credit",)
+    columns = ()
 
-    def score(self, completions, **columns):
-        return [
-            Verdict(None, Status.BAD_REFERENCE) if c is None else Verdict(c, Status.SCORED) for c in columns["credit"]
-        ]
+    optional_columns = ("credit",)
 
-    def __call__(self, completions=None, **columns):
-        return [v.reward for v in self.score(completions, **columns)]
+    def grade(self, text, row):
+        credit = row.get("credit")
+        return Verdict(None, Status.BAD_REFERENCE) if credit is None else Verdict(credit, Status.SCORED)
 
 
 @pytest.mark.parametrize("cls", [CosineLength, KimiLength])
@@ -247,7 +245,7 @@ def test_inner_reward_partial_credit_and_none(cls):
     assert reward(completions=completions, credit=credit) == [v.reward for v in verdicts]
     assert verdicts[2].reward is None and verdicts[2].status is Status.BAD_REFERENCE
     assert [v.detail.split(",")[0] for v in verdicts if v.reward is not None] == ["correct", "wrong", "correct"]
-    assert reward.columns == ("credit",)
+    assert reward.columns == () and reward.parts == (reward.config.accuracy,)
 
 
 def test_inner_reward_must_separate_right_from_wrong():

@@ -3,9 +3,10 @@
 import verifiers
 
 EXPECTED = {
-    "BackendUnavailable", "Completion", "ConfigError", "Fault", "GradingTimeout", "InfrastructureError",
+    "BackendUnavailable", "Completion", "ConfigError", "Fault", "InfrastructureError",
     "InputError", "MathAccuracy", "MathConfig", "Message", "ProcessPool", "Reward", "RewardConfig",
-    "RewardFunction", "SandboxError", "Serial", "Status", "UnknownRewardError", "Verdict", "VerifiersError",
+    "RewardFunction", "BaseReward",
+    "SandboxError", "Serial", "Status", "UnknownRewardError", "Verdict", "VerifiersError",
     "WorkerCrashed", "__version__", "accuracy_reward", "get_reward",
     "Gated", "WeightedSum",
     "CosineLength", "KimiLength", "SoftOverlong", "cosine_length_reward", "kimi_length_reward", "overlong_reward",

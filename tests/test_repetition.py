@@ -102,7 +102,7 @@ def test_range_call_score_and_order(batch, n, low, data):
     assert values == [reward(completions=[t])[0] for t in batch]  # batch-size independent
     perm = data.draw(st.permutations(range(len(batch))))
     assert reward(completions=[batch[i] for i in perm]) == [values[i] for i in perm]
-    assert [reward.grade(t, {}) for t in batch] == reward.score(batch)
+    assert [reward.score([t])[0] for t in batch] == reward.score(batch)
 
 
 @SETTINGS

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from verifiers.base import RewardConfig, RewardFunction
+from verifiers.base import RewardConfig, RowReward
 from verifiers.types import Status, Verdict
 
 
@@ -18,7 +18,7 @@ class ToyConfig(RewardConfig):
     pass
 
 
-class Toy(RewardFunction[ToyConfig]):
+class Toy(RowReward[ToyConfig]):
     """Reward 1.0 when the text equals the ``target`` column. Special texts misbehave:
     ``spin`` loops forever, ``sleep:S`` sleeps S seconds, ``crash`` kills its process,
     ``pid`` answers with the worker's process id in ``extracted``."""

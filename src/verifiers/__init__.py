@@ -1,56 +1,95 @@
 """verifiers: rule-based rewards for reinforcement learning of reasoning models.
 
+Names are loaded on first use, so ``from verifiers import accuracy_reward`` imports neither
+numpy nor the shaping rewards.
+
 >>> from verifiers import accuracy_reward
 >>> accuracy_reward(completions=[r"\\boxed{2}"], solution=["2"])
 [1.0]
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from verifiers._version import __version__
-from verifiers.base import RewardConfig, RewardFunction
-from verifiers.engine import ProcessPool, Serial
-from verifiers.errors import (
-    BackendUnavailable,
-    ConfigError,
-    GradingTimeout,
-    InfrastructureError,
-    InputError,
-    SandboxError,
-    UnknownRewardError,
-    VerifiersError,
-    WorkerCrashed,
-)
-from verifiers.math import MathAccuracy, MathConfig, accuracy_reward
-from verifiers.registry import get_reward
-from verifiers.shaping.combine import Gated, WeightedSum
-from verifiers.shaping.format import (
-    FormatReward,
-    TagCountReward,
-    ThinkFormatReward,
-    format_reward,
-    tag_count_reward,
-    think_format_reward,
-)
-from verifiers.shaping.language import LanguageConsistency, language_consistency_reward
-from verifiers.shaping.length import (
-    CosineLength,
-    KimiLength,
-    SoftOverlong,
-    cosine_length_reward,
-    kimi_length_reward,
-    overlong_reward,
-)
-from verifiers.shaping.repetition import RepetitionPenalty, repetition_penalty_reward
-from verifiers.types import Completion, Fault, Message, Reward, Status, Verdict
+
+if TYPE_CHECKING:
+    from verifiers.base import BaseReward, RewardConfig, RewardFunction
+    from verifiers.engine import ProcessPool, Serial
+    from verifiers.errors import (
+        BackendUnavailable,
+        ConfigError,
+        InfrastructureError,
+        InputError,
+        SandboxError,
+        UnknownRewardError,
+        VerifiersError,
+        WorkerCrashed,
+    )
+    from verifiers.math import MathAccuracy, MathConfig, accuracy_reward
+    from verifiers.registry import get_reward
+    from verifiers.shaping.combine import Gated, WeightedSum
+    from verifiers.shaping.format import (
+        FormatReward,
+        TagCountReward,
+        ThinkFormatReward,
+        format_reward,
+        tag_count_reward,
+        think_format_reward,
+    )
+    from verifiers.shaping.language import LanguageConsistency, language_consistency_reward
+    from verifiers.shaping.length import (
+        CosineLength,
+        KimiLength,
+        SoftOverlong,
+        cosine_length_reward,
+        kimi_length_reward,
+        overlong_reward,
+    )
+    from verifiers.shaping.repetition import RepetitionPenalty, repetition_penalty_reward
+    from verifiers.types import Completion, Fault, Message, Reward, Status, Verdict
+
+# public name -> the module that defines it
+_WHERE = {
+    **dict.fromkeys(["BaseReward", "RewardConfig", "RewardFunction"], "verifiers.base"),
+    **dict.fromkeys(["ProcessPool", "Serial"], "verifiers.engine"),
+    **dict.fromkeys(
+        [
+            "BackendUnavailable", "ConfigError", "InfrastructureError", "InputError", "SandboxError",
+            "UnknownRewardError", "VerifiersError", "WorkerCrashed",
+        ],
+        "verifiers.errors",
+    ),
+    **dict.fromkeys(["MathAccuracy", "MathConfig", "accuracy_reward"], "verifiers.math.reward"),
+    "get_reward": "verifiers.registry",
+    **dict.fromkeys(["Gated", "WeightedSum"], "verifiers.shaping.combine"),
+    **dict.fromkeys(
+        [
+            "FormatReward", "TagCountReward", "ThinkFormatReward", "format_reward", "tag_count_reward",
+            "think_format_reward",
+        ],
+        "verifiers.shaping.format",
+    ),
+    **dict.fromkeys(["LanguageConsistency", "language_consistency_reward"], "verifiers.shaping.language"),
+    **dict.fromkeys(
+        ["CosineLength", "KimiLength", "SoftOverlong", "cosine_length_reward", "kimi_length_reward", "overlong_reward"],
+        "verifiers.shaping.length",
+    ),
+    **dict.fromkeys(["RepetitionPenalty", "repetition_penalty_reward"], "verifiers.shaping.repetition"),
+    **dict.fromkeys(["Completion", "Fault", "Message", "Reward", "Status", "Verdict"], "verifiers.types"),
+}
 
 __all__ = [
     "BackendUnavailable",
+    "BaseReward",
     "Completion",
     "ConfigError",
     "CosineLength",
     "Fault",
     "FormatReward",
     "Gated",
-    "GradingTimeout",
     "InfrastructureError",
     "InputError",
     "KimiLength",
@@ -86,3 +125,16 @@ __all__ = [
     "tag_count_reward",
     "think_format_reward",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'verifiers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next access is a plain attribute lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

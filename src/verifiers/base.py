@@ -1,60 +1,174 @@
-"""The base class that turns a per-row kernel into a TRL-compatible, batched, picklable reward.
+"""The one scoring path that every reward goes through.
 
-A reward family writes two things:
+:class:`BaseReward` owns the batch path, and no subclass overrides it (sacrebleu's and
+torchmetrics' template method): ``__call__`` (TRL's convention, floats) and ``score`` (verdicts)
+are two projections of :meth:`BaseReward.evaluate`, which checks the input once, then hands the
+batch to the family. A family supplies one kernel:
 
-* a frozen, keyword-only config dataclass (subclass of :class:`RewardConfig`);
-* a :class:`RewardFunction` subclass with ``name``, ``columns`` (dataset columns it needs) and
-  ``grade(text, row) -> Verdict``, a pure per-row kernel.
+* :class:`RowReward`: ``grade(text, row) -> Verdict``, a pure per-row kernel. The base class
+  extracts the texts, validates the columns, grades identical rows once, sends the rest to the
+  backend (each row with its own deadline on a :class:`~verifiers.engine.ProcessPool`) and
+  turns timeouts and crashes into verdicts.
+* :class:`BatchReward`: ``grade_batch(batch) -> Scores``, a vectorized kernel for cheap,
+  bounded work (format, length, repetition). It runs in the calling process: sending it to a
+  worker would cost more than doing it. Nested rewards it needs (cosine's accuracy) are asked
+  for through :meth:`Batch.nested`, and run on the parent's backend unless given their own.
 
-The base class provides ``__call__`` (TRL's calling convention), ``score`` (batch of
-verdicts through :mod:`verifiers.engine`), ``reward_range`` and ``signature()``. Rewards whose
-value depends on the whole batch (length penalties grouped by prompt) override ``score``.
+Combinations (:mod:`verifiers.shaping.combine`) are :class:`BaseReward` subclasses too; their
+parts run on the combination's backend unless given their own.
+
+Protocol attributes that callers (the CLI, trainers' adapters) may read: ``columns`` (required
+dataset columns), ``optional_columns``, ``grouped`` (a row's value depends on the other rows of
+its prompt group), ``parts`` (nested rewards) and ``backend``.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+import math
+import types
+import typing
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from verifiers._version import __version__
+from verifiers.engine.backends import Backend, Crashed, TimedOut
 from verifiers.errors import ConfigError, InputError
 from verifiers.extract.messages import completion_text
-from verifiers.types import Completion, Status, Verdict
+from verifiers.types import Completion, Reward, Status, Verdict
 
-__all__ = ["FloatsFromVerdicts", "RewardConfig", "RewardFunction", "batch_columns"]
+__all__ = [
+    "BaseReward",
+    "Batch",
+    "BatchReward",
+    "RewardConfig",
+    "RewardFunction",
+    "RowReward",
+    "Scores",
+    "VerifiersWarning",
+]
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class RewardConfig:
-    """Settings common to every reward. Subclasses add their own fields (keyword-only, frozen).
+class VerifiersWarning(UserWarning):
+    """Something is probably wrong with the input, but every row is still scored."""
 
-    Args:
-        low: The reward for the model's faults (wrong answer, bad format, timeout).
-        high: The reward for a fully correct completion.
+
+# -- scores: verdicts, and floats as their projection ---------------------------------------------
+
+
+class Scores:
+    """The result of scoring a batch: one value per row, and the verdict behind each value.
+
+    ``floats()`` is what ``__call__`` returns and ``verdicts()`` what ``score`` returns; a
+    vectorized kernel builds its verdicts only when they are asked for.
+
+    >>> s = Scores.from_verdicts([Verdict(1.0, Status.CORRECT), Verdict(None, Status.MISSING_COLUMN)])
+    >>> s.floats(), [v.status.value for v in s.verdicts()]
+    ([1.0, None], ['correct', 'missing_column'])
     """
 
-    low: float = 0.0
-    high: float = 1.0
+    __slots__ = ("_make", "values")
 
-    def __post_init__(self) -> None:
-        if not self.low <= self.high:
-            raise ConfigError(f"low ({self.low}) must not exceed high ({self.high})")
+    def __init__(self, values: list[float | None], make: Callable[[int], Verdict]) -> None:
+        self.values = values
+        self._make = make
+
+    @classmethod
+    def from_verdicts(cls, verdicts: Sequence[Verdict]) -> Scores:
+        """Scores of ready-made verdicts."""
+        verdicts = list(verdicts)
+        return cls([v.reward for v in verdicts], verdicts.__getitem__)
+
+    @classmethod
+    def from_values(
+        cls, values: Sequence[float], faults: Mapping[int, Verdict], describe: Callable[[int, float], Verdict]
+    ) -> Scores:
+        """Scores of a vectorized kernel: ``values[i]`` unless row ``i`` has a fault verdict;
+        ``describe(i, value)`` builds row ``i``'s verdict on demand. A value that is not a finite
+        number is a bug, reported as ``infra_error`` rather than handed to a trainer."""
+        out: list[float | None] = list(values)
+        bad = {i: _non_finite(v) for i, v in enumerate(out) if i not in faults and not math.isfinite(v)}  # type: ignore[arg-type]
+        faults = {**faults, **bad} if bad else faults
+        for i, verdict in faults.items():
+            out[i] = verdict.reward
+
+        def make(i: int) -> Verdict:
+            fault = faults.get(i)
+            return fault if fault is not None else describe(i, out[i])  # type: ignore[arg-type]
+
+        return cls(out, make)
+
+    def floats(self) -> list[float | None]:
+        """One float (or ``None``: skip) per row."""
+        return list(self.values)
+
+    def verdicts(self) -> list[Verdict]:
+        """One :class:`Verdict` per row."""
+        return [self._make(i) for i in range(len(self.values))]
+
+    def verdict(self, i: int) -> Verdict:
+        """The verdict of row ``i``."""
+        return self._make(i)
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
-C = TypeVar("C", bound=RewardConfig)
+def _non_finite(value: Any) -> Verdict:
+    return Verdict(None, Status.INFRA_ERROR, detail=f"the kernel produced {value!r}, not a finite number")
 
 
-def _sig_value(value: Any) -> str:
-    if callable(getattr(value, "signature", None)):  # an inner reward: its signature, bracketed
-        return "[" + value.signature().rsplit("|v:", 1)[0] + "]"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, (tuple, list, frozenset)):
-        return ",".join(_sig_value(v) for v in (sorted(value) if isinstance(value, frozenset) else value))
-    if value is None:
-        return "none"
-    return str(value)
+def _scatter(n: int, todo: list[int], inner: Scores, fixed: dict[int, Verdict]) -> Scores:
+    """Scores of ``n`` rows: ``fixed`` verdicts where given, ``inner``'s for the ``todo`` rows."""
+    if not fixed:
+        return inner
+    values: list[float | None] = [None] * n
+    where: dict[int, int] = {}
+    for j, i in enumerate(todo):
+        values[i] = inner.values[j]
+        where[i] = j
+    for i, verdict in fixed.items():
+        values[i] = verdict.reward
+
+    def make(i: int) -> Verdict:
+        return fixed[i] if i in fixed else inner.verdict(where[i])
+
+    return Scores(values, make)
+
+
+# -- input checks -----------------------------------------------------------------------------------
+
+
+def _check_completions(completions: Any, name: str) -> Sequence[Any]:
+    """The completions as a sequence, or :class:`InputError` for a caller's mistake."""
+    if completions is None:
+        raise InputError(f"{name}: completions= is required")
+    if isinstance(completions, (str, bytes, bytearray)):
+        raise InputError(f"{name}: completions must be a list of completions, not one string (wrap it: [text])")
+    if isinstance(completions, Mapping) or not hasattr(completions, "__iter__"):
+        raise InputError(f"{name}: completions must be a list, not {type(completions).__name__}")
+    if not isinstance(completions, Sequence):  # numpy arrays, pandas series, generators
+        completions = list(completions)
+    if completions and all(_token_ids(c) for c in completions):
+        raise InputError(
+            f"{name}: completions look like token ids; pass the decoded texts (or messages) as "
+            "completions= and the ids as completion_ids="
+        )
+    return completions
+
+
+def _token_ids(value: Any) -> bool:
+    """A token id, or a list of them: what a caller passes by mistake for a completion."""
+    if _is_int(value):
+        return True
+    return isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0 and _is_int(value[0])
+
+
+def _is_int(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or type(value).__name__.startswith(("int", "uint"))
 
 
 def _as_column(name: str, values: Any, n: int) -> Sequence[Any]:
@@ -67,81 +181,206 @@ def _as_column(name: str, values: Any, n: int) -> Sequence[Any]:
     return values  # type: ignore[no-any-return]
 
 
-def batch_columns(
-    n: int, columns: Mapping[str, Any], names: Sequence[str], optional: Sequence[str] = ()
-) -> tuple[list[dict[str, Any]], list[Verdict | None]]:
-    """Split dataset columns into one row dict per completion.
+_WARNED: set[tuple[str, str]] = set()
 
-    Returns the rows and, per row, a ``missing_column`` verdict when a required column (one of
-    ``names``) is absent or null there (the data's fault: reward ``None``), else ``None``.
-    ``optional`` columns are copied into the rows when given, and left out when absent.
 
-    Raises:
-        InputError: a column that is not a list of ``n`` values (the caller's mistake).
+def _warn_missing(reward: str, column: str) -> None:
+    if (reward, column) not in _WARNED:
+        _WARNED.add((reward, column))
+        warnings.warn(
+            f"{reward}: no {column!r} column was passed, so every row gets None (missing_column); "
+            f"pass {column}=[...] with one value per completion",
+            VerifiersWarning,
+            stacklevel=4,
+        )
 
-    >>> rows, missing = batch_columns(2, {"solution": ["1", None], "x": 5}, ["solution"])
-    >>> rows[0], missing[0], missing[1].status.value
-    ({'solution': '1'}, None, 'missing_column')
+
+# -- the reward hierarchy ----------------------------------------------------------------------------
+
+
+class BaseReward(ABC):
+    """What every reward (and every combination of rewards) is: the batch path, never overridden.
+
+    Subclasses implement :meth:`_evaluate`, ``reward_range`` and ``signature``; callers use
+    ``__call__`` (floats, TRL's convention), :meth:`score` (verdicts) or :meth:`evaluate`.
     """
-    rows: list[dict[str, Any]] = [{} for _ in range(n)]
-    missing: list[Verdict | None] = [None] * n
-    for name in names:
-        if columns.get(name) is None:
-            for i in range(n):
-                missing[i] = Verdict(None, Status.MISSING_COLUMN, detail=f"column {name!r} is missing")
-            continue
-        for i, value in enumerate(_as_column(name, columns[name], n)):
-            if value is None:
-                missing[i] = missing[i] or Verdict(None, Status.MISSING_COLUMN, detail=f"{name!r} is null")
-            rows[i][name] = value
-    for name in optional:
-        if columns.get(name) is not None:
-            for row, value in zip(rows, _as_column(name, columns[name], n)):
-                row[name] = value
-    return rows, missing
-
-
-class FloatsFromVerdicts:
-    """Mixin: ``__call__`` in TRL's convention, as the projection of ``score``'s verdicts."""
 
     __name__: str
+    #: Dataset columns a row needs; a row where one is absent or null gets ``None``.
+    columns: tuple[str, ...] = ()
+    #: Dataset columns used when present.
+    optional_columns: tuple[str, ...] = ()
+    #: True when a row's value depends on the other rows of its prompt group (Kimi's length
+    #: penalty): callers that split a dataset into batches must keep each group in one batch.
+    grouped: bool = False
+    #: Where per-row kernels run (``None``: in the calling thread, or on the backend of the
+    #: combination this reward is part of).
+    backend: Backend | None = None
 
-    def score(self, completions: Sequence[Completion], **columns: Any) -> list[Verdict]:
-        raise NotImplementedError
+    @property
+    def parts(self) -> tuple[Any, ...]:
+        """The rewards this one is built from (empty for a plain reward)."""
+        return ()
 
     def __call__(self, completions: Sequence[Completion] | None = None, **columns: Any) -> list[float | None]:
-        """TRL's calling convention: one float (or ``None`` to skip) per completion."""
-        if completions is None:
-            raise InputError(f"{self.__name__}: completions= is required")
-        return [v.reward for v in self.score(completions, **columns)]
+        """TRL's calling convention: one float (or ``None``, "skip this row") per completion.
+
+        Every dataset column comes as a keyword with one value per completion; keywords the
+        reward does not use (``trainer_state``, ``log_metric``, other columns) are ignored.
+
+        Raises:
+            InputError: ``completions`` is missing or not a list of completions, or a column
+                does not have one value per completion.
+        """
+        return self.evaluate(completions, columns).floats()
+
+    def score(self, completions: Sequence[Completion], **columns: Any) -> list[Verdict]:
+        """One :class:`~verifiers.types.Verdict` per completion, in order."""
+        return self.evaluate(completions, columns).verdicts()
+
+    def evaluate(
+        self, completions: Sequence[Completion] | None, columns: Mapping[str, Any], *, backend: Backend | None = None
+    ) -> Scores:
+        """Score a batch on this reward's backend, or else on ``backend`` (a parent's).
+
+        Args:
+            completions: Texts or conversations, one per row.
+            columns: Dataset columns, each a list with one value per completion.
+            backend: The backend to use when this reward has none of its own.
+        """
+        checked = _check_completions(completions, self.__name__)
+        return self._evaluate(checked, columns, self.backend if self.backend is not None else backend)
+
+    @abstractmethod
+    def _evaluate(self, completions: Sequence[Any], columns: Mapping[str, Any], backend: Backend | None) -> Scores:
+        """Score checked completions on ``backend`` (``None``: in this process)."""
+
+    @property
+    @abstractmethod
+    def reward_range(self) -> tuple[float, float]:
+        """The closed interval every non-``None`` reward lies in."""
+
+    @abstractmethod
+    def signature(self) -> str:
+        """A reproducibility string: what is computed, with every setting, and the version."""
 
 
-class RewardFunction(Generic[C]):
-    """Base class of every reward: a callable, picklable object with a frozen config.
+def nested_scores(
+    reward: Any, completions: Sequence[Any], columns: Mapping[str, Any], backend: Backend | None
+) -> Scores:
+    """Score with a nested reward on ``backend`` (unless it has its own).
 
-    Subclasses set ``name``, ``config_class``, ``columns`` and implement :meth:`grade`.
+    Raises:
+        ConfigError: ``backend`` is given and the reward is not a :class:`BaseReward`, so it
+            cannot run there (a reward is never silently graded elsewhere than asked).
+    """
+    if isinstance(reward, BaseReward):
+        return reward.evaluate(completions, columns, backend=backend)
+    if backend is not None:
+        raise ConfigError(
+            f"{getattr(reward, '__name__', reward)!r} only follows the Reward protocol, so it cannot run on "
+            f"{backend!r}; give the combination no backend, or build the part from verifiers' base classes"
+        )
+    return Scores.from_verdicts(reward.score(completions, **columns))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RewardConfig:
+    """Settings common to every reward. Subclasses add their own fields (keyword-only, frozen).
+
+    Field values are checked against their annotations (``float``, ``int``, ``bool``, ``str``,
+    ``Literal``, optional ones), so a wrong type is a :class:`~verifiers.errors.ConfigError`
+    that names the field.
+
+    Args:
+        low: The reward for the model's faults (wrong answer, bad format, timeout).
+        high: The reward for a fully correct completion.
+
+    >>> RewardConfig(low="abc")
+    Traceback (most recent call last):
+    ...
+    verifiers.errors.ConfigError: RewardConfig.low must be a number, not 'abc'
+    """
+
+    low: float = 0.0
+    high: float = 1.0
+
+    def __post_init__(self) -> None:
+        hints = typing.get_type_hints(type(self))
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            problem = _type_problem(value, hints.get(field.name, Any))
+            if problem:
+                raise ConfigError(f"{type(self).__name__}.{field.name} must be {problem}, not {value!r}")
+        for name in ("low", "high"):
+            if not math.isfinite(getattr(self, name)):
+                raise ConfigError(f"{type(self).__name__}.{name} must be finite, not {getattr(self, name)}")
+        if not self.low <= self.high:
+            raise ConfigError(f"low ({self.low}) must not exceed high ({self.high})")
+
+
+def _type_problem(value: Any, hint: Any) -> str | None:
+    """What ``value`` should have been, if it does not fit the simple annotation ``hint``."""
+    origin = typing.get_origin(hint)
+    if hint is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if ok else "a number"
+    if hint is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else "an integer"
+    if hint is bool:
+        return None if isinstance(value, bool) else "true or false"
+    if hint is str:
+        return None if isinstance(value, str) else "a string"
+    if origin is Literal:
+        allowed = typing.get_args(hint)
+        return None if value in allowed else "one of " + ", ".join(map(repr, allowed))
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        problems = [_type_problem(value, option) for option in options if option is not type(None)]
+        return None if any(p is None for p in problems) else " or ".join(p for p in problems if p)
+    return None  # anything richer (a reward, a detector) is checked by the config itself
+
+
+C = TypeVar("C", bound=RewardConfig)
+
+
+def _sig_value(value: Any) -> str:
+    if isinstance(value, BaseReward):  # a nested reward: its signature, bracketed, without the version
+        return "[" + value.signature().rsplit("|v:", 1)[0] + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (tuple, list, frozenset)):
+        return ",".join(_sig_value(v) for v in (sorted(value) if isinstance(value, frozenset) else value))
+    if value is None:
+        return "none"
+    return str(value)
+
+
+class RewardFunction(BaseReward, Generic[C]):
+    """A reward family with a frozen config: a :class:`RowReward` or a :class:`BatchReward`.
+
+    Subclasses set ``name`` and ``config_class`` (and ``columns``, ``optional_columns``).
     Keyword arguments override config fields::
 
         MathAccuracy(low=-1.0)            # same as MathAccuracy(MathConfig(low=-1.0))
 
     Args:
         config: The frozen config; defaults to ``config_class()``.
-        backend: Where batches are graded (:class:`verifiers.engine.Serial` by default, or a
-            :class:`verifiers.engine.ProcessPool` for deadlines and parallelism).
+        backend: Where per-row kernels run: ``None`` (the calling thread, or the backend of a
+            combination this reward is part of) or a :class:`verifiers.engine.ProcessPool` for
+            deadlines and parallelism.
         **overrides: Config fields to replace.
+
+    Raises:
+        ConfigError: a config of the wrong class, an unknown field, or a field of the wrong type.
     """
 
     name: ClassVar[str]
     config_class: ClassVar[type[RewardConfig]] = RewardConfig
-    #: Dataset columns the kernel needs; a row where one is missing gets ``None``.
-    columns: ClassVar[tuple[str, ...]] = ()
-    #: Dataset columns the kernel uses when present.
-    optional_columns: ClassVar[tuple[str, ...]] = ()
-    #: True when a row's value depends on the other rows of its prompt group (e.g. Kimi's
-    #: length penalty): the CLI then never splits a prompt group across batches.
-    grouped: ClassVar[bool] = False
 
-    def __init__(self, config: C | None = None, /, *, backend: Any = None, **overrides: Any) -> None:
+    def __init__(self, config: C | None = None, /, *, backend: Backend | None = None, **overrides: Any) -> None:
         base = config if config is not None else self.config_class()
         if not isinstance(base, self.config_class):
             raise ConfigError(f"{type(self).__name__} takes a {self.config_class.__name__}, not {base!r}")
@@ -152,8 +391,19 @@ class RewardFunction(Generic[C]):
         self.backend = backend
         # TRL logs each reward under reward_func.__name__.
         self.__name__ = self.name
+        if backend is not None:
+            for part in self.parts:
+                if not isinstance(part, BaseReward):
+                    raise ConfigError(f"{part!r} only follows the Reward protocol and cannot run on {backend!r}")
 
-    # -- contract -------------------------------------------------------------------------------
+    @property
+    def parts(self) -> tuple[Any, ...]:
+        """The nested rewards in this reward's config (e.g. cosine's ``accuracy``)."""
+        return tuple(
+            getattr(self.config, f.name) for f in dataclasses.fields(self.config)
+            if isinstance(getattr(self.config, f.name), Reward)
+        )
+
     @property
     def reward_range(self) -> tuple[float, float]:
         """The closed interval every non-``None`` reward lies in.
@@ -178,35 +428,10 @@ class RewardFunction(Generic[C]):
         parts.append(f"v:{__version__}")
         return "|".join(parts)
 
-    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
-        """Grade one completion's text against its row's columns. Pure; must not raise for any
-        model output."""
-        raise NotImplementedError
-
-    def grade_item(self, item: tuple[str, Mapping[str, Any]]) -> Verdict:
-        """:meth:`grade` on one ``(text, row)`` pair: the unit a backend ships to a worker."""
-        return self.grade(item[0], item[1])
-
     def timeout_verdict(self, seconds: float | None) -> Verdict:
-        """The verdict for a row whose grading exceeded its deadline (the model's fault)."""
+        """The verdict of a row whose grading exceeded its deadline (the model's fault)."""
         return Verdict(self.config.low, Status.TIMEOUT, detail=f"grading exceeded {seconds}s; worker killed")
 
-    def score(self, completions: Sequence[Completion], **columns: Any) -> list[Verdict]:
-        """One :class:`Verdict` per completion, in order."""
-        from verifiers.engine import run_batch
-
-        texts = [completion_text(c) for c in completions]
-        rows, missing = batch_columns(len(texts), columns, self.columns, self.optional_columns)
-        todo = [i for i, m in enumerate(missing) if m is None]
-        graded = run_batch(self, [(texts[i], rows[i]) for i in todo], self.backend)
-        out: list[Verdict] = [m for m in missing]  # type: ignore[misc]
-        for i, verdict in zip(todo, graded):
-            out[i] = verdict
-        return out
-
-    __call__ = FloatsFromVerdicts.__call__
-
-    # -- niceties -------------------------------------------------------------------------------
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config!r})"
 
@@ -215,3 +440,179 @@ class RewardFunction(Generic[C]):
 
     def __hash__(self) -> int:
         return hash((type(self), self.config))
+
+    # -- the batch path (final) --------------------------------------------------------------------
+    def _evaluate(self, completions: Sequence[Any], columns: Mapping[str, Any], backend: Backend | None) -> Scores:
+        n = len(completions)
+        faults: dict[int, Verdict] = {}
+        texts: list[str] = [""] * n
+        for i, completion in enumerate(completions):
+            if type(completion) is str:
+                texts[i] = completion
+            elif completion is None:
+                faults[i] = Verdict(None, Status.MISSING_COLUMN, detail="the completion is missing (null)")
+            else:
+                try:
+                    texts[i] = completion_text(completion)
+                except InputError as exc:
+                    faults[i] = Verdict(None, Status.MALFORMED_INPUT, detail=str(exc))
+        rows: list[dict[str, Any]] = [{} for _ in range(n)]
+        for name in self.columns:
+            if columns.get(name) is None:
+                _warn_missing(self.name, name)
+                for i in range(n):
+                    faults.setdefault(i, Verdict(None, Status.MISSING_COLUMN, detail=f"column {name!r} is missing"))
+                continue
+            for i, value in enumerate(_as_column(name, columns[name], n)):
+                if value is None:
+                    faults.setdefault(i, Verdict(None, Status.MISSING_COLUMN, detail=f"{name!r} is null"))
+                rows[i][name] = value
+        for name in self.optional_columns:
+            if columns.get(name) is not None:
+                for row, value in zip(rows, _as_column(name, columns[name], n)):
+                    row[name] = value
+        if not faults:
+            return self._grade(Batch(texts, rows, completions, columns, backend, list(range(n))))
+        todo = [i for i in range(n) if i not in faults]
+        batch = Batch([texts[i] for i in todo], [rows[i] for i in todo], completions, columns, backend, todo)
+        inner = self._grade(batch) if todo else Scores([], [].__getitem__)
+        return _scatter(n, todo, inner, faults)
+
+    @abstractmethod
+    def _grade(self, batch: Batch) -> Scores:
+        """Grade the rows that have a text and every required column."""
+
+
+class Batch:
+    """The rows a kernel grades: texts and column values, plus what nested rewards need.
+
+    Attributes:
+        texts: The completions' texts.
+        rows: One dict per row with the reward's (required and present optional) columns.
+        backend: The backend that per-row kernels and nested rewards run on.
+    """
+
+    __slots__ = ("_columns", "_completions", "_index", "backend", "rows", "texts")
+
+    def __init__(
+        self,
+        texts: list[str],
+        rows: list[dict[str, Any]],
+        completions: Sequence[Any],
+        columns: Mapping[str, Any],
+        backend: Backend | None,
+        index: list[int],
+    ) -> None:
+        self.texts, self.rows, self.backend = texts, rows, backend
+        self._completions, self._columns, self._index = completions, columns, index
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def column(self, name: str) -> list[Any] | None:
+        """The values of column ``name`` for these rows, or ``None`` when it was not passed."""
+        if not self.rows or name not in self.rows[0]:
+            return None
+        return [row.get(name) for row in self.rows]
+
+    def nested(self, reward: Any) -> Scores:
+        """``reward``'s scores for these rows (all columns passed along), on this batch's
+        backend unless the reward has its own."""
+        index, n = self._index, len(self._completions)
+        if len(index) == n:
+            return nested_scores(reward, self._completions, self._columns, self.backend)
+        columns = {}
+        for key, values in self._columns.items():
+            if values is not None and not isinstance(values, (str, bytes, Mapping)) and _has_len(values, n):
+                values = [values[i] for i in index]
+            columns[key] = values
+        return nested_scores(reward, [self._completions[i] for i in index], columns, self.backend)
+
+
+def _has_len(values: Any, n: int) -> bool:
+    try:
+        return len(values) == n
+    except TypeError:
+        return False
+
+
+class _Kernel:
+    """What a backend ships to its workers: the reward's ``grade`` on one ``(text, row)`` item.
+    The copy it holds has no backend (a worker grades, it does not dispatch)."""
+
+    def __init__(self, reward: RowReward[Any]) -> None:
+        self.reward = copy.copy(reward)
+        self.reward.backend = None
+
+    def __call__(self, item: tuple[str, dict[str, Any]]) -> Verdict:
+        return self.reward.grade(item[0], item[1])
+
+
+def _item_key(text: str, row: dict[str, Any]) -> Hashable:
+    try:
+        frozen: Hashable = tuple(row.items())
+        hash(frozen)
+    except TypeError:  # lists or dicts in the row (token ids, test cases): by value
+        frozen = repr(sorted(row.items()))
+    return (text, frozen)
+
+
+class RowReward(RewardFunction[C]):
+    """A reward with a pure per-row kernel, :meth:`grade`.
+
+    Rows are graded in the calling thread, or on the backend (each row with its own deadline
+    there). Identical ``(text, row)`` pairs in a batch are graded once.
+    """
+
+    @abstractmethod
+    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
+        """Grade one completion's text against its row's columns. Pure; never raises for any
+        model output (a raise is a bug, reported as such)."""
+
+    def _grade(self, batch: Batch) -> Scores:
+        slot: dict[Hashable, int] = {}
+        unique: list[tuple[str, dict[str, Any]]] = []
+        where: list[int] = []
+        for text, row in zip(batch.texts, batch.rows):
+            key = _item_key(text, row)
+            index = slot.get(key)
+            if index is None:
+                index = slot[key] = len(unique)
+                unique.append((text, row))
+            where.append(index)
+        if batch.backend is None:
+            grade = self.grade
+            outcomes: list[Any] = [grade(text, row) for text, row in unique]
+        else:
+            outcomes = batch.backend.map(_Kernel(self), unique)
+        verdicts = [self._outcome(o) for o in outcomes]
+        return Scores.from_verdicts([verdicts[i] for i in where])
+
+    def _outcome(self, outcome: Any) -> Verdict:
+        if isinstance(outcome, Verdict):
+            return outcome
+        if isinstance(outcome, TimedOut):
+            return self.timeout_verdict(outcome.seconds)
+        if isinstance(outcome, Crashed):
+            return Verdict(None, Status.INFRA_ERROR, detail=outcome.message)
+        raise TypeError(f"{self.name}.grade returned {outcome!r}, not a Verdict")
+
+
+class BatchReward(RewardFunction[C]):
+    """A reward with a vectorized kernel, :meth:`grade_batch`, for cheap and bounded work.
+
+    It runs in the calling process whatever the backend (sending it to a worker would cost
+    more than the work); nested rewards it asks for through :meth:`Batch.nested` run on the
+    backend.
+    """
+
+    @abstractmethod
+    def grade_batch(self, batch: Batch) -> Scores:
+        """Scores for every row of ``batch`` (built with :meth:`Scores.from_values` or
+        :meth:`Scores.from_verdicts`)."""
+
+    def _grade(self, batch: Batch) -> Scores:
+        scores = self.grade_batch(batch)
+        if len(scores) != len(batch):
+            raise TypeError(f"{self.name}.grade_batch returned {len(scores)} scores for {len(batch)} rows")
+        return scores

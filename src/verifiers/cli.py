@@ -1,28 +1,32 @@
 """``verify``: score JSONL files with the rewards of :mod:`verifiers`.
 
-This module only reads and writes; all scoring goes through the public API
-(:func:`verifiers.registry.get_reward` and :class:`verifiers.shaping.combine.WeightedSum`).
+This module only reads, writes and reports. Scoring goes through the public API: rewards are
+built with :func:`verifiers.registry.get_reward`, summed by a
+:class:`~verifiers.shaping.combine.WeightedSum` that carries the backend, and scored with
+``score_parts``; which fields to read comes from the rewards' ``columns`` and
+``optional_columns``, and whether to keep prompt groups together from ``grouped``.
 
-Exit codes: 0 every row was scored; 1 some rows could not be scored because of the data
-(malformed line, missing column, unusable reference: each kept in the output with a null
-reward and reported on stderr with its line number); 2 usage error; 3 infrastructure failure
-(e.g. a worker crashed; the rows before it are written, the message says how many).
+Every input line becomes one output row, in order. Input is read as bytes and decoded line by
+line, the same way for a file and for standard input. Output to a file goes to a temporary file
+beside it, renamed over the target only when the run is complete.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import os
+import signal
 import sys
-import time
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from verifiers._version import __version__
-from verifiers.errors import InfrastructureError, InputError, VerifiersError
-from verifiers.extract.messages import completion_text
+from verifiers.errors import ConfigError, InfrastructureError, VerifiersError
 from verifiers.registry import get_reward, names
 from verifiers.shaping.combine import WeightedSum
 from verifiers.types import Fault, Status, Verdict
@@ -30,19 +34,41 @@ from verifiers.types import Fault, Status, Verdict
 __all__ = ["main"]
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 _MAX_REPORTS = 50
+_BOM = b"\xef\xbb\xbf"
+
+EXIT_CODES = """\
+exit codes:
+  0    every row was scored
+  1    some rows have data problems (malformed line, missing column, unusable reference);
+       each is kept in the output with a null reward and reported with its line number
+  2    usage error (unknown reward, bad option, missing file)
+  3    infrastructure failure: a worker crashed (the rows scored before it are kept in
+       OUTPUT.partial) or a reward raised (its rows are written with a null reward)
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM): rows scored so far are in OUTPUT.partial"""
 
 
 class UsageError(Exception):
     pass
 
 
+class _Terminated(Exception):
+    """SIGTERM, raised in the main thread so that the run stops as cleanly as on Ctrl-C."""
+
+
+# -- building the reward ------------------------------------------------------------------------------
+
+
 def _parse_reward(spec: str) -> tuple[str, float]:
     name, _, weight = spec.partition(":")
     try:
-        return name.strip(), float(weight) if weight else 1.0
+        value = float(weight) if weight else 1.0
     except ValueError:
         raise UsageError(f"--reward {spec!r}: the weight after ':' must be a number") from None
+    if not math.isfinite(value):
+        raise UsageError(f"--reward {spec!r}: the weight must be finite")
+    return name.strip(), value
 
 
 def _parse_pairs(specs: list[str], flag: str) -> dict[str, str]:
@@ -64,7 +90,8 @@ def _config_value(text: str) -> Any:
 
 
 def build_reward(args: argparse.Namespace) -> WeightedSum:
-    """The weighted sum of the rewards named on the command line, with their options and backend."""
+    """The weighted sum of the rewards named on the command line, with their options, on the
+    backend the options ask for."""
     specs = [_parse_reward(s) for s in (args.reward or ["accuracy"])]
     options: dict[str, dict[str, Any]] = {}
     for key, value in _parse_pairs(args.set or [], "--set").items():
@@ -82,11 +109,16 @@ def build_reward(args: argparse.Namespace) -> WeightedSum:
         backend = ProcessPool(jobs=args.jobs or 1, timeout=args.timeout, on_crash=args.on_crash)
     parts = []
     for name, weight in specs:
-        reward = get_reward(name, **options.get(name, {}))
-        if backend is not None and hasattr(reward, "backend"):
-            reward.backend = backend
-        parts.append((reward, weight))
-    return WeightedSum(parts, none=args.none, name="total")
+        try:
+            parts.append((get_reward(name, **options.get(name, {})), weight))
+        except ConfigError as exc:
+            if name in options:
+                raise UsageError(f"--set {name}.*: {exc}") from None
+            raise
+    return WeightedSum(parts, none=args.none, name="total", backend=backend)
+
+
+# -- reading -----------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -97,28 +129,33 @@ class _Row:
     raw: str = ""
 
 
-@dataclass
-class _Tally:
-    rows: int = 0
-    scored: int = 0
-    total: float = 0.0
-    problems: dict[str, int] = field(default_factory=dict)
-    reported: int = 0
-
-
-def _read_rows(stream: IO[str]) -> Iterator[_Row]:
-    for number, line in enumerate(stream, start=1):
-        text = line.rstrip("\r\n")
+def _read_rows(stream: BinaryIO, consumed: list[int]) -> Iterator[_Row]:
+    """One row per input line (``\\n``-separated bytes, so a bare CR stays inside its line);
+    a line that is not a UTF-8 JSON object is a row with its error. ``consumed[0]`` counts bytes."""
+    for number, raw in enumerate(stream, start=1):
+        consumed[0] += len(raw)
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        body = raw[:-1] if raw.endswith(b"\n") else raw
+        body = body[:-1] if body.endswith(b"\r") else body
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield _Row(number, None, f"invalid UTF-8 at byte {exc.start}", body.decode("utf-8", "backslashreplace"))
+            continue
         if not text.strip():
             yield _Row(number, None, "empty line", text)
             continue
         try:
-            data = json.loads(text)
+            data = json.loads(text, strict=False)
+        except RecursionError:
+            yield _Row(number, None, "malformed JSON: nested too deeply", text[:200])
+            continue
         except ValueError as exc:
             yield _Row(number, None, f"malformed JSON: {exc}", text)
             continue
         if not isinstance(data, dict):
-            yield _Row(number, None, f"a row must be a JSON object, not {type(data).__name__}", text)
+            yield _Row(number, None, f"a row must be a JSON object, not {type(data).__name__}", text[:200])
             continue
         yield _Row(number, data)
 
@@ -140,8 +177,10 @@ def _batches(
                 batch = []
             marker = hash(repr(key))
             if marker in seen and err is not None:
-                err.write(f"verify: line {row.line}: prompt group {key!r} reappears after other rows; "
-                          "group-relative rewards score each contiguous run of a group on its own\n")
+                err.write(
+                    f"verify: line {row.line}: prompt group {key!r} reappears after other rows; "
+                    "group-relative rewards score each contiguous run of a group on its own\n"
+                )
             seen.add(marker)
             last = key
         batch.append(row)
@@ -152,40 +191,78 @@ def _batches(
         yield batch
 
 
+# -- scoring -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Fields:
+    """Which input field feeds which column, and which fields were ever seen."""
+
+    completion: str
+    columns: dict[str, str]  # column -> field, for every column the rewards read
+    required: tuple[str, ...]
+    seen: dict[str, int] = field(default_factory=dict)  # field -> rows where it is not null
+
+    @classmethod
+    def of(cls, reward: WeightedSum, mapping: dict[str, str]) -> _Fields:
+        completion = mapping.get("completion", mapping.get("completions", "completion"))
+        columns = {}
+        for column in (*reward.columns, *reward.optional_columns):
+            default = "prompt" if column == "prompts" else column
+            columns[column] = mapping.get(column, mapping.get(default, default))
+        return cls(completion, columns, tuple(reward.columns))
+
+    def note(self, data: dict[str, Any]) -> None:
+        for name in (self.completion, *self.columns.values()):
+            if data.get(name) is not None:
+                self.seen[name] = self.seen.get(name, 0) + 1
+
+    def absent(self) -> list[str]:
+        """Required fields (and the completion field) that no row so far had."""
+        wanted = [self.completion, *(self.columns[c] for c in self.required)]
+        return [name for name in dict.fromkeys(wanted) if not self.seen.get(name)]
+
+
+def _completion_problem(value: Any) -> str | None:
+    if isinstance(value, (str, dict)):
+        return None
+    if isinstance(value, list) and not (value and isinstance(value[0], (int, float)) and type(value[0]) is not bool):
+        return None
+    return f"the completion must be text or a list of messages, not {type(value).__name__}"
+
+
 def _score_batch(
-    reward: WeightedSum, batch: list[_Row], mapping: dict[str, str], completion_key: str
+    reward: WeightedSum, batch: list[_Row], fields: _Fields
 ) -> list[tuple[Verdict, dict[str, Verdict]]]:
-    """One (combined, per-part) pair per row; malformed rows and rows without a completion are
-    data faults and are not sent to the rewards."""
+    """One (combined, per-part) pair per row; rows that could not be read, and completions of
+    the wrong type, are data faults and are not sent to the rewards."""
     results: list[tuple[Verdict, dict[str, Verdict]] | None] = [None] * len(batch)
-    texts: dict[int, str] = {}
     todo = []
     for i, row in enumerate(batch):
         if row.data is None:
             results[i] = (Verdict(None, Status.MALFORMED_INPUT, detail=row.error or ""), {})
-        elif row.data.get(completion_key) is None:
-            detail = f"column {completion_key!r} is missing or null"
+            continue
+        fields.note(row.data)
+        completion = row.data.get(fields.completion)
+        problem = _completion_problem(completion)
+        if completion is None:
+            detail = f"field {fields.completion!r} is missing or null"
             results[i] = (Verdict(None, Status.MISSING_COLUMN, detail=detail), {})
+        elif problem:
+            results[i] = (Verdict(None, Status.MALFORMED_INPUT, detail=f"field {fields.completion!r}: {problem}"), {})
         else:
-            try:
-                texts[i] = completion_text(row.data[completion_key])
-                todo.append(i)
-            except InputError as exc:
-                detail = f"column {completion_key!r}: {exc}"
-                results[i] = (Verdict(None, Status.MALFORMED_INPUT, detail=detail), {})
+            todo.append(i)
     if todo:
-        data = [batch[i].data for i in todo]
-        completions = [texts[i] for i in todo]
+        data: list[dict[str, Any]] = [batch[i].data for i in todo]  # type: ignore[misc]
+        completions = [d.get(fields.completion) for d in data]
         columns: dict[str, list[Any]] = {}
-        required = set(mapping) | {c for r, _ in reward.parts for c in getattr(r, "columns", ())}
-        optional = {c for r, _ in reward.parts for c in getattr(r, "optional_columns", ())} | {"prompt"}
-        for column in (required | optional) - {"completion", "completions"}:
-            values = [d.get(mapping.get(column, column)) for d in data]  # type: ignore[union-attr]
+        for column, name in fields.columns.items():
+            values = [d.get(name) for d in data]
             # A required column is always passed (a null value is the row's data problem); an
-            # optional one only when the file has it, so the reward can fall back without it.
-            if column in required or any(v is not None for v in values):
-                columns["prompts" if column == "prompt" else column] = values
-        combined, parts = reward.score_parts(completions, **columns)
+            # optional one only when some row has it, so the reward can fall back without it.
+            if column in fields.required or any(v is not None for v in values):
+                columns[column] = values
+        combined, parts = reward.score_parts(completions, **columns)  # type: ignore[arg-type]
         for j, i in enumerate(todo):
             results[i] = (combined[j], {name: verdicts[j] for name, verdicts in parts.items()})
     return results  # type: ignore[return-value]
@@ -193,7 +270,7 @@ def _score_batch(
 
 def _group_key(reward: WeightedSum, mapping: dict[str, str]) -> Callable[[_Row], Any] | None:
     """For group-relative rewards: the row's prompt group (``prompt_id``, else ``prompt``)."""
-    if not any(getattr(r, "grouped", False) for r, _ in reward.parts):
+    if not reward.grouped:
         return None
     id_field, prompt_field = mapping.get("prompt_id", "prompt_id"), mapping.get("prompt", "prompt")
 
@@ -206,110 +283,238 @@ def _group_key(reward: WeightedSum, mapping: dict[str, str]) -> Callable[[_Row],
     return group_of
 
 
-class _Progress:
-    def __init__(self, stream: IO[str], total_bytes: int | None, enabled: bool) -> None:
-        self.stream, self.total, self.enabled = stream, total_bytes, enabled
-        self.last = 0.0
+# -- writing -----------------------------------------------------------------------------------------
 
-    def update(self, rows: int, position: int | None, force: bool = False) -> None:
-        now = time.monotonic()
-        if not self.enabled or (not force and now - self.last < 0.2):
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None`` (JSON has no NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _encode(record: dict[str, Any]) -> bytes:
+    try:
+        text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # NaN or Infinity in the input row: JSON has none, write null
+        text = json.dumps(_finite(record), ensure_ascii=False, allow_nan=False)
+    try:
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape: keep it escaped
+        return (json.dumps(json.loads(text), ensure_ascii=True) + "\n").encode("ascii")
+
+
+class _Output:
+    """Standard output, or a temporary file beside the target that replaces it when complete."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.temp: str | None = None
+        if path == "-":
+            self.stream: BinaryIO = sys.stdout.buffer
             return
-        self.last = now
-        share = f" {100 * position / self.total:5.1f}%" if self.total and position is not None else ""
-        self.stream.write(f"\rverify: {rows} rows{share}")
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, self.temp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+        self.stream = os.fdopen(fd, "wb")
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data)
+
+    def flush(self) -> None:
         self.stream.flush()
 
-    def done(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
+    def commit(self) -> None:
+        """The run is complete: the output replaces the target."""
+        if self.temp is None:
+            self.stream.flush()
+            return
+        self.stream.flush()
+        os.fsync(self.stream.fileno())
+        self.stream.close()
+        with contextlib.suppress(OSError):
+            os.chmod(self.temp, 0o644 & ~_umask())
+        os.replace(self.temp, self.path)
+        self.temp = None
+
+    def abandon(self) -> str | None:
+        """The run stopped early: keep what was written as ``PATH.partial``; return that path."""
+        if self.temp is None:
+            with contextlib.suppress(OSError, ValueError):
+                self.stream.flush()
+            return None
+        self.stream.close()
+        partial = self.path + ".partial"
+        os.replace(self.temp, partial)
+        self.temp = None
+        return partial
 
 
-def _open_in(path: str) -> IO[str]:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Tally:
+    rows: int = 0
+    scored: int = 0
+    total: float = 0.0
+    problems: dict[str, int] = field(default_factory=dict)
+    reported: int = 0
+    internal_errors: int = 0
+    aborted: bool = False
+
+
+def _open_input(path: str) -> tuple[BinaryIO, int | None]:
     if path == "-":
-        return sys.stdin
-    return open(path, encoding="utf-8", errors="replace", newline="")
+        return sys.stdin.buffer, None
+    stream = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    return stream, os.fstat(stream.fileno()).st_size
 
 
-def _open_out(path: str) -> IO[str]:
-    if path == "-":
-        return sys.stdout
-    return open(path, "w", encoding="utf-8")
+def _progress(total: int | None, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="B", unit_scale=True, desc="verify", file=sys.stderr, leave=False)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     mapping = _parse_pairs(args.map or [], "--map")
-    completion_key = mapping.get("completion", mapping.get("completions", "completion"))
     reward = build_reward(args)
+    fields = _Fields.of(reward, mapping)
     signature = reward.signature()
-    key = args.key
-    tally = _Tally()
     err = sys.stderr
-    source = _open_in(args.input)
+    read = set(fields.columns) | {"completion", "completions", "prompt", "prompt_id"}
+    for column in mapping:
+        if column not in read:
+            err.write(f"verify: warning: -m {column}=...: no reward reads a column {column!r}\n")
+    source, size = _open_input(args.input)
+    out = _Output(args.output)
+    tally = _Tally()
+    bar = _progress(size, not args.quiet and err.isatty())
+    consumed = [0]
+    previous = signal.getsignal(signal.SIGTERM)
+    if _in_main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        size = os.fstat(source.fileno()).st_size if args.input != "-" else None
-    except (OSError, ValueError):
-        size = None
-    progress = _Progress(err, size, enabled=not args.quiet and err.isatty())
-    out = _open_out(args.output)
-    try:
-        group_of = _group_key(reward, mapping)
-        internal_errors = 0
-        for batch in _batches(_read_rows(source), args.batch_size, group_of, err):
-            try:
-                results = _score_batch(reward, batch, mapping, completion_key)
-            except InfrastructureError as exc:
-                err.write(
-                    f"verify: infrastructure failure at lines {batch[0].line}-{batch[-1].line}: {exc}\n"
-                    f"verify: {tally.rows} rows were written before it; rerun with --on-crash skip "
-                    "to keep going with null rewards\n"
-                )
-                return EXIT_INFRA
-            except Exception as exc:  # a bug in a reward: report it, keep every row, go on
-                detail = f"internal error: {type(exc).__name__}: {exc}"
-                err.write(f"verify: lines {batch[0].line}-{batch[-1].line}: {detail} (rows kept with null reward)\n")
-                results = [(Verdict(None, Status.INFRA_ERROR, detail=detail), {}) for _ in batch]
-                internal_errors += len(batch)
-            for row, (combined, parts) in zip(batch, results):
-                record = row.data if row.data is not None else {}
-                result: dict[str, Any] = {
-                    "reward": combined.reward,
-                    "status": combined.status.value,
-                    "rewards": {name: v.to_dict() for name, v in parts.items()},
-                    "signature": signature,
-                }
-                if combined.detail:
-                    result["detail"] = combined.detail
-                if row.data is None:
-                    result.update(line=row.line, raw=row.raw)
-                record[key] = result
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                _tally(tally, row, combined, parts, err)
-            out.flush()
-            progress.update(tally.rows, _position(source))
-        progress.update(tally.rows, size, force=True)
-    finally:
-        progress.done()
-        if out is not sys.stdout:
-            out.close()
+        code = _run(args, reward, fields, signature, source, consumed, out, tally, bar, err)
+        if tally.aborted:
+            partial = out.abandon()
+            where = f", into {partial} ({out.path} was left unchanged)" if partial else ""
+            err.write(
+                f"verify: {tally.rows} rows were written before it{where}; "
+                "rerun with --on-crash skip to keep going with null rewards\n"
+            )
         else:
-            out.flush()
-        if source is not sys.stdin:
+            out.commit()
+        return code
+    except KeyboardInterrupt:
+        return _stopped(out, tally, err, "interrupted", EXIT_INTERRUPTED)
+    except _Terminated:
+        return _stopped(out, tally, err, "terminated", EXIT_TERMINATED)
+    except BaseException:
+        out.abandon()
+        raise
+    finally:
+        if _in_main_thread():
+            signal.signal(signal.SIGTERM, previous)
+        if bar is not None:
+            bar.close()
+        if source is not sys.stdin.buffer:
             source.close()
+        close = getattr(reward.backend, "close", None)
+        if close is not None:
+            close()
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
+def _stopped(out: _Output, tally: _Tally, err: IO[str], how: str, code: int) -> int:
+    partial = out.abandon()
+    where = f"; they are in {partial}, and {out.path} was left unchanged" if partial else ""
+    err.write(f"\nverify: {how} after {tally.rows} rows were written{where}\n")
+    return code
+
+
+def _run(
+    args: argparse.Namespace,
+    reward: WeightedSum,
+    fields: _Fields,
+    signature: str,
+    source: BinaryIO,
+    consumed: list[int],
+    out: _Output,
+    tally: _Tally,
+    bar: Any,
+    err: IO[str],
+) -> int:
+    key = args.key
+    warned_absent = False
+    group_of = _group_key(reward, _parse_pairs(args.map or [], "--map"))
+    for batch in _batches(_read_rows(source, consumed), args.batch_size, group_of, err):
+        try:
+            results = _score_batch(reward, batch, fields)
+        except InfrastructureError as exc:
+            err.write(f"verify: infrastructure failure at lines {batch[0].line}-{batch[-1].line}: {exc}\n")
+            tally.aborted = True
+            return EXIT_INFRA
+        except Exception as exc:  # a bug in a reward: report it, keep every row, go on
+            detail = f"internal error: {type(exc).__name__}: {exc}"
+            err.write(f"verify: lines {batch[0].line}-{batch[-1].line}: {detail} (rows kept with null reward)\n")
+            results = [(Verdict(None, Status.INFRA_ERROR, detail=detail), {}) for _ in batch]
+            tally.internal_errors += len(batch)
+        if not warned_absent and tally.rows == 0:
+            warned_absent = True
+            for name in fields.absent():
+                err.write(
+                    f"verify: warning: no row of the first {len(batch)} has a field {name!r}; "
+                    "check the field name or map it with -m COLUMN=FIELD\n"
+                )
+        for row, (combined, parts) in zip(batch, results):
+            record = row.data if row.data is not None else {}
+            result: dict[str, Any] = {
+                "reward": combined.reward,
+                "status": combined.status.value,
+                "rewards": {name: v.to_dict() for name, v in parts.items()},
+                "signature": signature,
+            }
+            if combined.detail:
+                result["detail"] = combined.detail
+            if row.data is None:
+                result.update(line=row.line, raw=row.raw)
+            record[key] = result
+            out.write(_encode(record))
+            _tally(tally, row, combined, parts, err)
+        out.flush()
+        if bar is not None:
+            bar.update(consumed[0] - bar.n)
     mean = f"{tally.total / tally.scored:.4f}" if tally.scored else "n/a"
     problems = ", ".join(f"{n} {s}" for s, n in sorted(tally.problems.items())) or "none"
     err.write(f"verify: {tally.rows} rows, {tally.scored} scored, mean reward {mean}; problems: {problems}\n")
+    for name in fields.absent() if tally.rows else []:
+        err.write(f"verify: warning: no row has a field {name!r}: every row that needs it got a null reward\n")
     err.write(f"verify: signature {signature}\n")
-    if internal_errors:
+    if tally.internal_errors:
         return EXIT_INFRA
     return EXIT_DATA if tally.problems else EXIT_OK
-
-
-def _position(stream: IO[str]) -> int | None:
-    try:
-        return stream.buffer.tell() if hasattr(stream, "buffer") else None  # type: ignore[attr-defined]
-    except (OSError, ValueError):
-        return None
 
 
 def _tally(tally: _Tally, row: _Row, combined: Verdict, parts: dict[str, Verdict], err: IO[str]) -> None:
@@ -337,19 +542,52 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
+
+
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="verify", description="Score JSONL files with rule-based rewards.")
+    parser = argparse.ArgumentParser(
+        prog="verify",
+        description="Score JSONL files with rule-based rewards.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"verify {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     score = sub.add_parser(
         "score",
         help="score every row of a JSONL file",
-        description="Score every row of a JSONL file. Every input row is written, in order, with a "
+        description="Score every row of a JSONL file. Every input line is written, in order, with a "
         "'verify' object added: the total reward, its status, each reward's verdict and the signature.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     score.add_argument("input", help="JSONL file to score, or - for standard input")
-    score.add_argument("-o", "--output", default="-", help="where to write JSONL (default: - , standard output)")
+    score.add_argument(
+        "-o", "--output", default="-",
+        help="where to write JSONL (default: -, standard output); a file is replaced only when the run completes",
+    )
     score.add_argument(
         "-r", "--reward", action="append", metavar="NAME[:WEIGHT]",
         help="a reward to apply (repeatable; default: accuracy). The total is the weighted sum.",
@@ -366,13 +604,18 @@ def make_parser() -> argparse.ArgumentParser:
         "--none", choices=("propagate", "ignore"), default="propagate",
         help="a null part makes the total null (propagate, default) or is left out of it (ignore)",
     )
-    score.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: grade in-process)")
-    score.add_argument("--timeout", type=float, default=None, help="seconds per row, enforced in a worker process")
+    score.add_argument(
+        "-j", "--jobs", type=_count(0), default=0, help="worker processes (default: 0, grade in-process)"
+    )
+    score.add_argument(
+        "--timeout", type=_positive_seconds, default=None,
+        help="seconds per row, enforced in a worker process (implies at least one worker)",
+    )
     score.add_argument(
         "--on-crash", choices=("raise", "skip"), default="raise",
         help="a crashed worker stops the run (raise, default) or gives that row a null reward (skip)",
     )
-    score.add_argument("--batch-size", type=int, default=256, help="rows scored together (memory bound)")
+    score.add_argument("--batch-size", type=_count(1), default=256, help="rows scored together (memory bound)")
     score.add_argument("--key", default="verify", help="name of the field added to each row (default: verify)")
     score.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     score.set_defaults(func=cmd_score)
@@ -386,10 +629,6 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``verify`` command. Returns the exit code."""
     parser = make_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "batch_size", 1) < 1:
-        parser.error("--batch-size must be at least 1")
-    if getattr(args, "jobs", 0) < 0:
-        parser.error("--jobs must not be negative")
     try:
         return int(args.func(args))
     except UsageError as exc:
@@ -398,6 +637,9 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except KeyboardInterrupt:
+        sys.stderr.write("\nverify: interrupted\n")
+        return EXIT_INTERRUPTED
     except (VerifiersError, OSError) as exc:
         if isinstance(exc, InfrastructureError):
             sys.stderr.write(f"verify: infrastructure failure: {exc}\n")

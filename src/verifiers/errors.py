@@ -11,7 +11,6 @@ directly::
     ├── InfrastructureError (VerifiersError, RuntimeError)  the machinery failed, not the model or the data
     │   ├── WorkerCrashed                                a worker process died while grading a row
     │   └── SandboxError                                 a sandbox could not be set up or used
-    ├── GradingTimeout (VerifiersError, TimeoutError)   a row exceeded its deadline (only raised on request)
     └── BackendUnavailable (VerifiersError, ImportError) an optional extra is not installed
 
 The model's faults (wrong answer, bad format, slow program) are never exceptions: they are
@@ -24,7 +23,6 @@ from __future__ import annotations
 __all__ = [
     "BackendUnavailable",
     "ConfigError",
-    "GradingTimeout",
     "InfrastructureError",
     "InputError",
     "SandboxError",
@@ -67,11 +65,6 @@ class WorkerCrashed(InfrastructureError):
 
 class SandboxError(InfrastructureError):
     """A code-execution sandbox could not be created or used."""
-
-
-class GradingTimeout(VerifiersError, TimeoutError):
-    """A row exceeded its deadline. Raised only when a caller asks for it; by default a
-    timed-out row is a verdict with status ``timeout``."""
 
 
 class BackendUnavailable(VerifiersError, ImportError):

@@ -17,6 +17,7 @@ Who is at fault decides the value (see ``docs/contract.md``):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -111,6 +112,8 @@ class Verdict:
     detail: str = ""
 
     def __post_init__(self) -> None:
+        if self.reward is not None and not math.isfinite(self.reward):
+            raise ValueError(f"a reward must be a finite number, not {self.reward!r}")
         if self.reward is None and self.status.fault not in (Fault.DATA, Fault.INFRA):
             raise ValueError(f"reward None is reserved for data/infra faults, not {self.status.value}")
         if self.reward is not None and self.status.fault in (Fault.DATA, Fault.INFRA):

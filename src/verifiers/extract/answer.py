@@ -7,7 +7,9 @@ one pass, not one pass per occurrence.
 
 from __future__ import annotations
 
-__all__ = ["MAX_ANSWER_CHARS", "extract_answer", "last_boxed", "last_tag_content"]
+from verifiers.extract.tags import last_tag_content
+
+__all__ = ["MAX_ANSWER_CHARS", "extract_answer", "last_boxed"]
 
 #: Answers longer than this are not answers (and are never handed to a parser).
 MAX_ANSWER_CHARS = 1000
@@ -71,35 +73,6 @@ def last_boxed(text: str, *, limit: int = MAX_ANSWER_CHARS) -> str | None:
             j += 1
         return text[i:j] or None
     return None
-
-
-def last_tag_content(text: str, tag: str, *, limit: int | None = None) -> str | None:
-    """The content of the last ``<tag>...</tag>`` pair in ``text`` (case-sensitive).
-
-    Args:
-        text: The text to search.
-        tag: The tag name, without angle brackets.
-        limit: When given, content longer than this is ``None``.
-
-    Returns:
-        The content between the last closing tag and the opening tag before it, or ``None``.
-
-    >>> last_tag_content("<answer>1</answer> <answer> 2 </answer>", "answer")
-    ' 2 '
-    >>> last_tag_content("<answer>open", "answer") is None
-    True
-    """
-    close = text.rfind(f"</{tag}>")
-    if close < 0:
-        return None
-    open_tag = f"<{tag}>"
-    start = text.rfind(open_tag, 0, close)
-    if start < 0:
-        return None
-    content = text[start + len(open_tag) : close]
-    if limit is not None and len(content) > limit:
-        return None
-    return content
 
 
 def extract_answer(text: str, *, limit: int = MAX_ANSWER_CHARS) -> str | None:

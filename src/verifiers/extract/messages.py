@@ -9,9 +9,12 @@ from verifiers.errors import InputError
 
 __all__ = ["completion_text"]
 
+# ShareGPT's speaker names, mapped to chat roles.
+_SHAREGPT_ROLES = {"gpt": "assistant", "human": "user", "system": "system", "tool": "tool", "function": "tool"}
+
 
 def _content_text(content: Any) -> str:
-    if content is None:
+    if content is None:  # an assistant turn that only calls tools: no text
         return ""
     if isinstance(content, str):
         return content
@@ -26,33 +29,49 @@ def _content_text(content: Any) -> str:
     raise InputError(f"message content must be text or a list of parts, not {type(content).__name__}")
 
 
+def _role_and_text(message: Any) -> tuple[str, Any]:
+    """``(role, content)`` of a chat message (``role``/``content``) or a ShareGPT one (``from``/``value``)."""
+    if not isinstance(message, Mapping):
+        raise InputError(f"a conversation must be a list of message dicts, found {type(message).__name__}")
+    if "content" in message:
+        return str(message.get("role", "assistant")), message["content"]
+    if "value" in message and "from" in message:
+        speaker = str(message["from"])
+        return _SHAREGPT_ROLES.get(speaker, speaker), message["value"]
+    raise InputError(f"a message needs 'content' (or ShareGPT's 'from' and 'value'); it has {sorted(message)[:5]}")
+
+
 def completion_text(completion: Any) -> str:
     """The text of a completion.
 
     A string is returned as it is. A conversation (TRL's conversational format: a list of
-    ``{"role", "content"}`` messages) yields the content of its last ``assistant`` message
-    (messages without a role count as the assistant's); a single message dict is accepted too.
+    ``{"role", "content"}`` messages, or ShareGPT's ``{"from", "value"}``) yields the content of
+    its last assistant message (a message without a role counts as the assistant's); a single
+    message dict is accepted too.
 
     Raises:
-        InputError: for anything else (a number, ``None``), which is the caller's mistake.
+        InputError: anything else, which is the data's fault: a number or ``None``, a message
+            without content, a conversation with no assistant message.
 
     >>> completion_text("<answer>4</answer>")
     '<answer>4</answer>'
-    >>> completion_text([{"role": "assistant", "content": "\\\\boxed{4}"}])
+    >>> completion_text([{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "\\\\boxed{4}"}])
     '\\\\boxed{4}'
-    >>> completion_text([{"role": "assistant", "content": "a"}, {"role": "tool", "content": "x"},
-    ...                  {"role": "assistant", "content": [{"type": "text", "text": "b"}]}])
-    'b'
+    >>> completion_text([{"from": "human", "value": "2+2?"}, {"from": "gpt", "value": "4"}])
+    '4'
+    >>> completion_text([{"role": "user", "content": "2+2?"}])
+    Traceback (most recent call last):
+    ...
+    verifiers.errors.InputError: the conversation has no assistant message
     """
     if isinstance(completion, str):
         return completion
     if isinstance(completion, Mapping):
-        return _content_text(completion.get("content"))
+        return _content_text(_role_and_text(completion)[1])
     if isinstance(completion, Sequence) and not isinstance(completion, (bytes, bytearray)):
         for message in reversed(completion):
-            if not isinstance(message, Mapping):
-                raise InputError(f"a conversation must be a list of message dicts, found {type(message).__name__}")
-            if message.get("role", "assistant") == "assistant":
-                return _content_text(message.get("content"))
-        return ""
+            role, content = _role_and_text(message)
+            if role == "assistant":
+                return _content_text(content)
+        raise InputError("the conversation has no assistant message")
     raise InputError(f"a completion must be a string or a list of messages, not {type(completion).__name__}")

@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from verifiers.base import RewardConfig, RewardFunction
+from verifiers.base import RewardConfig, RowReward
 from verifiers.errors import ConfigError
 from verifiers.extract.answer import MAX_ANSWER_CHARS, extract_answer, last_boxed, last_tag_content
 from verifiers.math.compare import compare_answers
@@ -119,7 +119,7 @@ def grade_math(text: str, solution: Any, config: MathConfig) -> Verdict:
     return Verdict(config.low, Status.INCORRECT, extracted=pred, detail=f"not equal ({result.method})")
 
 
-class MathAccuracy(RewardFunction[MathConfig]):
+class MathAccuracy(RowReward[MathConfig]):
     """Math answer accuracy against the ``solution`` column (TRL's column name).
 
     The answer is read from the last ``\\boxed{}`` (inside ``<answer>`` tags if present) or

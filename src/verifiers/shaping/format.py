@@ -30,14 +30,13 @@ objects are only built by ``score``, never on the float path (``__call__``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from abc import abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
-from verifiers.base import RewardConfig, RewardFunction
-from verifiers.errors import InputError
-from verifiers.extract.messages import completion_text
-from verifiers.types import Completion, Status, Verdict
+from verifiers.base import Batch, BatchReward, RewardConfig, Scores
+from verifiers.extract.tags import ANSWER, END_ANSWER, END_THINK, TAGS, THINK, count_tags, tag_pattern
+from verifiers.types import Status, Verdict
 
 __all__ = [
     "FormatConfig",
@@ -48,15 +47,10 @@ __all__ = [
     "ThinkFormatReward",
     "check_r1_format",
     "check_think_format",
-    "count_tags",
     "format_reward",
     "tag_count_reward",
     "think_format_reward",
 ]
-
-THINK, END_THINK, ANSWER, END_ANSWER = "<think>", "</think>", "<answer>", "</answer>"
-#: The four tags, in the order the R1 template has them.
-TAGS = (THINK, END_THINK, ANSWER, END_ANSWER)
 
 # Reason codes returned by the kernels (0 = the format is right) and their ``detail`` texts.
 OK = 0
@@ -82,32 +76,14 @@ _REASONS = (
 )
 
 
-def _text(completion: Completion) -> str:
-    """:func:`completion_text`, with a fast path for the usual one-message conversation."""
-    if type(completion) is list and len(completion) == 1:
-        message = completion[0]
-        if type(message) is dict and message.get("role", "assistant") == "assistant":
-            content = message.get("content")
-            if type(content) is str:
-                return content
-    return completion_text(completion)
-
-
-def _texts(completions: Sequence[Completion] | None, name: str) -> list[str]:
-    if completions is None:
-        raise InputError(f"{name}: completions= is required")
-    return [c if type(c) is str else _text(c) for c in completions]
-
-
 def _blank(text: str, start: int, end: int) -> bool:
     """True when ``text[start:end]`` is empty or only whitespace."""
     return start >= end or text[start:end].isspace()
 
 
-# One pass finds every tag: the pattern starts with a literal and has no repetition, so each
-# position costs at most ten character comparisons (no backtracking).
-_ANY_TAG = re.compile("<(?:think|/think|answer|/answer)>")
-_THINK_TAG = re.compile("</?think>")
+# One pass finds every tag (see verifiers.extract.tags: literal, case-sensitive, linear).
+_ANY_TAG = tag_pattern()
+_THINK_TAG = tag_pattern(think_only=True)
 _R1_TAGS = TAGS
 _R1_PREFILL_TAGS = (END_THINK, ANSWER, END_ANSWER)
 _THINK_TAGS = (THINK, END_THINK)
@@ -232,27 +208,6 @@ def check_think_format(text: str, prefill: bool = False, allow_empty_think: bool
     return OK
 
 
-def count_tags(text: str) -> tuple[int, int, int, int]:
-    """How many times each of ``<think>``, ``</think>``, ``<answer>``, ``</answer>`` occurs.
-
-    Args:
-        text: The completion's text.
-
-    Returns:
-        The four counts, in template order (one scan of the text).
-
-    >>> count_tags("<think>a</think><answer>b</answer></answer>")
-    (1, 1, 1, 2)
-    """
-    tags = _ANY_TAG.findall(text)
-    if tags == _R1_TAGS_LIST:
-        return (1, 1, 1, 1)
-    return (tags.count(THINK), tags.count(END_THINK), tags.count(ANSWER), tags.count(END_ANSWER))
-
-
-_R1_TAGS_LIST = list(_R1_TAGS)
-
-
 def _tags_right(counts: tuple[int, int, int, int], prefill: bool) -> int:
     """How many of the four tags have the wanted count (1; 0 for ``<think>`` with ``prefill``)."""
     return (counts[0] == (0 if prefill else 1)) + (counts[1] == 1) + (counts[2] == 1) + (counts[3] == 1)
@@ -322,34 +277,30 @@ class TagCountConfig(RewardConfig):
 # -- rewards -----------------------------------------------------------------------------------
 
 
-class _BinaryFormat(RewardFunction[Any]):
+class _BinaryFormat(BatchReward[Any]):
     """Shared batching of the two pass/fail format rewards: ``_kernel(text) -> reason code``.
 
-    The format does not depend on any dataset column and is cheap to check, so batches are
-    checked in the calling thread; a ``backend`` is accepted and not used.
+    The format depends on no dataset column and costs one linear scan, so batches are checked
+    in the calling process (a backend is used only by per-row kernels). Verdicts are built once
+    per reason code and shared: frozen verdicts make that safe, and the batch costs one kernel
+    call per row.
     """
 
+    def __init__(self, config: Any = None, /, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        c = self.config
+        self._verdicts = [Verdict(c.high, Status.CORRECT, detail=_REASONS[OK])] + [
+            Verdict(c.low, Status.BAD_FORMAT, detail=reason) for reason in _REASONS[1:]
+        ]
+
+    @abstractmethod
     def _kernel(self, text: str) -> int:
-        raise NotImplementedError
+        """The reason code of one text (0: the format is right)."""
 
-    def _verdict(self, code: int) -> Verdict:
-        if code == OK:
-            return Verdict(self.config.high, Status.CORRECT, detail=_REASONS[OK])
-        return Verdict(self.config.low, Status.BAD_FORMAT, detail=_REASONS[code])
-
-    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
-        """The verdict of one completion's text (``row`` is not used)."""
-        return self._verdict(self._kernel(text))
-
-    def score(self, completions: Sequence[Completion], **columns: Any) -> list[Verdict]:
-        """One verdict per completion: ``correct`` or ``bad_format`` with the broken rule."""
-        kernel, verdict = self._kernel, self._verdict
-        return [verdict(kernel(t)) for t in _texts(completions, self.name)]
-
-    def __call__(self, completions: Sequence[Completion] | None = None, **columns: Any) -> list[float | None]:
-        """TRL's calling convention: ``high`` or ``low`` per completion; columns are ignored."""
-        kernel, high, low = self._kernel, self.config.high, self.config.low
-        return [low if kernel(t) else high for t in _texts(completions, self.name)]
+    def grade_batch(self, batch: Batch) -> Scores:
+        """One verdict per completion: ``correct``, or ``bad_format`` with the broken rule."""
+        kernel, verdicts = self._kernel, self._verdicts
+        return Scores.from_verdicts([verdicts[kernel(t)] for t in batch.texts])
 
 
 class FormatReward(_BinaryFormat):
@@ -411,7 +362,7 @@ class ThinkFormatReward(_BinaryFormat):
         return check_think_format(text, c.prefill, c.allow_empty_think)
 
 
-class TagCountReward(RewardFunction[TagCountConfig]):
+class TagCountReward(BatchReward[TagCountConfig]):
     """open-r1's ``tag_count_reward``: a quarter of the credit per tag that appears exactly once.
 
     ``R = low + (high - low) * k / 4``, where ``k`` counts the tags among ``<think>``,
@@ -430,30 +381,27 @@ class TagCountReward(RewardFunction[TagCountConfig]):
     name = "tag_count"
     config_class = TagCountConfig
 
-    def _value(self, k: int) -> float:
-        c = self.config
-        return c.low + (c.high - c.low) * k / 4
+    def __init__(self, config: TagCountConfig | None = None, /, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        self._cache: dict[tuple[int, int, int, int], Verdict] = {}
 
     def _verdict(self, counts: tuple[int, int, int, int]) -> Verdict:
-        k = _tags_right(counts, self.config.prefill)
-        value = self._value(k)
-        status = Status.CORRECT if k == 4 else Status.BAD_FORMAT if k == 0 else Status.SCORED
-        detail = f"{k}/4 tags right; counts " + " ".join(f"{t}={n}" for t, n in zip(TAGS, counts))
-        return Verdict(value, status, detail=detail)
+        verdict = self._cache.get(counts)
+        if verdict is None:
+            c = self.config
+            k = _tags_right(counts, c.prefill)
+            value = c.low + (c.high - c.low) * k / 4
+            status = Status.CORRECT if k == 4 else Status.BAD_FORMAT if k == 0 else Status.SCORED
+            detail = f"{k}/4 tags right; counts " + " ".join(f"{t}={n}" for t, n in zip(TAGS, counts))
+            verdict = Verdict(value, status, detail=detail)
+            if len(self._cache) < 4096:
+                self._cache[counts] = verdict
+        return verdict
 
-    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
-        """The verdict of one completion's text (``row`` is not used)."""
-        return self._verdict(count_tags(text))
-
-    def score(self, completions: Sequence[Completion], **columns: Any) -> list[Verdict]:
+    def grade_batch(self, batch: Batch) -> Scores:
         """One verdict per completion, with the four tag counts in ``detail``."""
-        return [self._verdict(count_tags(t)) for t in _texts(completions, self.name)]
-
-    def __call__(self, completions: Sequence[Completion] | None = None, **columns: Any) -> list[float | None]:
-        """TRL's calling convention: one float per completion; columns are ignored."""
-        values = [self._value(k) for k in range(5)]
-        prefill = self.config.prefill
-        return [values[_tags_right(count_tags(t), prefill)] for t in _texts(completions, self.name)]
+        verdict = self._verdict
+        return Scores.from_verdicts([verdict(count_tags(t)) for t in batch.texts])
 
 
 #: DeepSeek-R1's strict ``<think>``/``<answer>`` format reward: ``from verifiers import format_reward``.

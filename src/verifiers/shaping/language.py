@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from verifiers.base import RewardConfig, RewardFunction
+from verifiers.base import RewardConfig, RowReward
 from verifiers.errors import ConfigError
+from verifiers.extract.tags import think_content
 from verifiers.shaping import scripts as _scripts
 from verifiers.types import Status, Verdict
 
@@ -50,7 +51,6 @@ __all__ = [
     "LanguageConfig",
     "LanguageConsistency",
     "NoDetector",
-    "extract_cot",
     "grade_language",
     "language_consistency_reward",
     "language_units",
@@ -462,40 +462,6 @@ def language_units(cot: str, target: str, *, detector: Detector | None = None, m
 # -- the CoT -------------------------------------------------------------------------------------
 
 
-def extract_cot(text: str, scope: CotScope = "auto") -> str | None:
-    """The chain of thought of a completion.
-
-    ``<think>...</think>``: its content (from the first ``<think>`` to the last ``</think>``). A
-    lone ``</think>`` (the prompt pre-filled ``<think>``): the text before it. A lone
-    ``<think>`` (a truncated completion): the text after it. No tags: the whole completion with
-    ``scope="auto"``, ``None`` with ``scope="think"``. ``scope="completion"``: always the whole text.
-    Tags match in any letter case.
-
-    Args:
-        text: The completion's text.
-        scope: ``"auto"``, ``"think"`` or ``"completion"``.
-
-    Returns:
-        The CoT, or ``None`` when ``scope="think"`` and there is no think tag.
-
-    >>> extract_cot("<think>reasoning</think> answer"), extract_cot("pre-filled</think> answer")
-    ('reasoning', 'pre-filled')
-    >>> extract_cot("no tags"), extract_cot("no tags", "think")
-    ('no tags', None)
-    """
-    if scope == "completion":
-        return text
-    low = text.lower() if "<" in text else ""
-    close = low.rfind("</think>")
-    if close >= 0:
-        start = low.find("<think>", 0, close)
-        return text[start + len("<think>") if start >= 0 else 0 : close]
-    start = low.find("<think>")
-    if start >= 0:
-        return text[start + len("<think>") :]
-    return text if scope == "auto" else None
-
-
 # -- the reward ------------------------------------------------------------------------------------
 
 
@@ -572,7 +538,7 @@ def grade_language(text: str, language: Any, config: LanguageConfig) -> Verdict:
     target = _check_target(language)
     if target is None:
         return Verdict(None, Status.BAD_REFERENCE, detail=f"unknown language code {str(language)[:40]!r}")
-    cot = extract_cot(text, config.cot)
+    cot = think_content(text, config.cot)
     if cot is None:
         return Verdict(config.low, Status.BAD_FORMAT, extracted=target, detail="no <think> block")
     if not cot.strip():
@@ -592,7 +558,7 @@ def grade_language(text: str, language: Any, config: LanguageConfig) -> Verdict:
     )
 
 
-class LanguageConsistency(RewardFunction[LanguageConfig]):
+class LanguageConsistency(RowReward[LanguageConfig]):
     """Language consistency of the chain of thought (DeepSeek-R1, arXiv:2501.12948, §2.3.4).
 
     ``reward = low + (high - low) * (target-language units / all units in the CoT)``, with

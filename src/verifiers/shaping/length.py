@@ -16,25 +16,27 @@ refuse to guess. Pass ``unit="chars"`` to score text without token ids.
 :class:`verifiers.math.MathAccuracy`), run on the same completions and columns. A row counts as
 correct when its inner reward reaches the inner reward's upper bound (``reward_range[1]``). A
 row where the inner reward is ``None`` (unusable reference, missing column) gets ``None``, with
-the inner status in ``score``. ``score`` reads the inner reward's verdicts and ``__call__`` its
-floats (which the contract makes equal), so a fast inner ``__call__`` keeps ours fast.
+the inner status. A row whose inner grading overran its deadline gets this reward's ``low``
+with status ``timeout``. The inner reward runs on this reward's backend unless it has its own
+(a :class:`~verifiers.engine.ProcessPool` gives each of its rows a deadline); the length kernel
+itself is vectorized and always runs in the calling process.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from abc import abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
-from verifiers.base import RewardConfig, RewardFunction
-from verifiers.errors import ConfigError, InputError
-from verifiers.extract.messages import completion_text
+from verifiers.base import Batch, BatchReward, RewardConfig, Scores
+from verifiers.errors import ConfigError
 from verifiers.math.reward import MathAccuracy
-from verifiers.types import Completion, Status, Verdict
+from verifiers.types import Status, Verdict
 
 __all__ = [
     "CosineConfig",
@@ -197,42 +199,30 @@ def _missing(detail: str) -> Verdict:
     return Verdict(None, Status.MISSING_COLUMN, detail=detail)
 
 
-def _column(columns: Mapping[str, Any], name: str, n: int) -> Sequence[Any] | None:
-    values = columns.get(name)
-    if values is None:
-        return None
-    if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__len__"):
-        raise InputError(f"column {name!r} must be a list with one value per completion")
-    if len(values) != n:
-        raise InputError(f"column {name!r} has {len(values)} values for {n} completions")
-    return values  # type: ignore[no-any-return]
-
-
 def completion_lengths(
-    completions: Sequence[Completion], columns: Mapping[str, Any], unit: Unit = "tokens"
+    texts: Sequence[str], ids: Sequence[Any] | None, unit: Unit = "tokens"
 ) -> tuple[np.ndarray, dict[int, Verdict]]:
     """Lengths of a batch's completions, and a ``missing_column`` verdict for rows without one.
 
     Args:
-        completions: The batch (strings or conversations).
-        columns: The keyword columns TRL passes; ``completion_ids`` is read for ``unit="tokens"``.
+        texts: The completions' texts.
+        ids: The ``completion_ids`` column (token ids per row), or ``None`` when not passed.
         unit: ``"tokens"`` (length of each ``completion_ids`` entry) or ``"chars"`` (code points
-            of the completion text; for a conversation, of its last assistant message).
+            of the text).
 
     Returns:
         An int64 array of lengths (0 where unknown) and ``{row: verdict}`` for rows without one.
 
-    >>> completion_lengths(["abc", "de"], {"completion_ids": [[1, 2], None]})[0].tolist()
+    >>> completion_lengths(["abc", "de"], [[1, 2], None])[0].tolist()
     [2, 0]
-    >>> completion_lengths(["abc", "de"], {}, unit="chars")[0].tolist()
+    >>> completion_lengths(["abc", "de"], None, unit="chars")[0].tolist()
     [3, 2]
-    >>> sorted(completion_lengths(["abc"], {})[1])
+    >>> sorted(completion_lengths(["abc"], None)[1])
     [0]
     """
-    n = len(completions)
+    n = len(texts)
     if unit == "chars":
-        return np.fromiter((len(completion_text(c)) for c in completions), dtype=np.int64, count=n), {}
-    ids = _column(columns, "completion_ids", n)
+        return np.fromiter(map(len, texts), dtype=np.int64, count=n), {}
     if ids is None:
         verdict = _missing("unit='tokens' needs the completion_ids column (or use unit='chars')")
         return np.zeros(n, dtype=np.int64), dict.fromkeys(range(n), verdict)
@@ -249,26 +239,20 @@ def completion_lengths(
         return lengths, faults
 
 
-_NULL = Verdict(None, Status.SKIPPED, detail="the accuracy reward gave None")
-
-
-def _correctness(
-    accuracy: Any, completions: Sequence[Completion], columns: Mapping[str, Any], verdicts: bool
-) -> tuple[np.ndarray, dict[int, Verdict]]:
-    """Correct rows, and ``None`` verdicts where the inner reward is ``None``: from the inner
-    verdicts (``verdicts=True``, statuses kept) or from its floats (``__call__``, faster)."""
+def _correctness(accuracy: Any, batch: Batch, low: float) -> tuple[np.ndarray, dict[int, Verdict]]:
+    """Correct rows (the inner reward reaches its upper bound), and the verdicts of rows whose
+    correctness is unknown: ``None`` where the inner reward is ``None`` (the data's fault), the
+    low reward with status ``timeout`` where grading it overran its deadline (the model's)."""
+    scores = batch.nested(accuracy)
     top = accuracy.reward_range[1]
-    if verdicts:
-        scored = accuracy.score(completions, **columns)
-        rewards = [v.reward for v in scored]
-        faults = {
-            i: Verdict(None, v.status, detail=f"{accuracy.__name__}: {v.detail}")
-            for i, v in enumerate(scored)
-            if v.reward is None
-        }
-    else:
-        rewards = accuracy(completions=completions, **columns)
-        faults = {i: _NULL for i, r in enumerate(rewards) if r is None}
+    rewards = scores.values
+    faults: dict[int, Verdict] = {}
+    for i, reward in enumerate(rewards):
+        if reward is None or reward < top:
+            verdict = scores.verdict(i)
+            if verdict.reward is None or verdict.status is Status.TIMEOUT:
+                detail = f"{accuracy.__name__}: {verdict.detail}"
+                faults[i] = Verdict(None if verdict.reward is None else low, verdict.status, detail=detail)
     correct = np.fromiter((r is not None and r >= top for r in rewards), dtype=bool, count=len(rewards))
     return correct, faults
 
@@ -300,42 +284,27 @@ def _check_accuracy(accuracy: Any) -> None:
         raise ConfigError(f"accuracy's reward_range {accuracy.reward_range} cannot tell right from wrong")
 
 
-class _LengthReward(RewardFunction[Any]):
-    """Shared batch plumbing: one ``_evaluate`` feeds both ``score`` and ``__call__``."""
+class _LengthReward(BatchReward[Any]):
+    """Shared batch plumbing: ``_compute`` gives arrays, ``grade_batch`` wraps them in scores
+    whose verdicts are built only when asked for."""
 
-    optional_columns: ClassVar[tuple[str, ...]] = ("completion_ids",)
+    optional_columns: tuple[str, ...] = ("completion_ids",)
 
-    def _evaluate(self, completions: Sequence[Completion], columns: Mapping[str, Any], verdicts: bool) -> _Batch:
-        raise NotImplementedError
+    @abstractmethod
+    def _compute(self, batch: Batch) -> _Batch:
+        """The batch's values, the rows that get a fault verdict, lengths and correctness."""
 
-    def _detail(self, batch: _Batch, i: int) -> str:
-        unit = self.config.unit
-        if batch.correct is None:
-            return f"{batch.lengths[i]} {unit}"
-        return f"{'correct' if batch.correct[i] else 'wrong'}, {batch.lengths[i]} {unit}"
+    def grade_batch(self, batch: Batch) -> Scores:
+        """One score per row (status ``scored``; ``None`` for the data's faults)."""
+        result = self._compute(batch)
+        unit, lengths, correct = self.config.unit, result.lengths, result.correct
 
-    def score(self, completions: Sequence[Completion], **columns: Any) -> list[Verdict]:
-        """One verdict per completion (status ``scored``, or ``None`` for the data's faults)."""
-        batch = self._evaluate(completions, columns, verdicts=True)
-        values = batch.values.tolist()
-        return [
-            batch.faults.get(i) or Verdict(value, Status.SCORED, detail=self._detail(batch, i))
-            for i, value in enumerate(values)
-        ]
+        def describe(i: int, value: float) -> Verdict:
+            if correct is None:
+                return Verdict(value, Status.SCORED, detail=f"{lengths[i]} {unit}")
+            return Verdict(value, Status.SCORED, detail=f"{'correct' if correct[i] else 'wrong'}, {lengths[i]} {unit}")
 
-    def __call__(self, completions: Sequence[Completion] | None = None, **columns: Any) -> list[float | None]:
-        """TRL's calling convention: one float (or ``None``) per completion."""
-        if completions is None:
-            raise InputError(f"{self.name}: completions= is required")
-        batch = self._evaluate(completions, columns, verdicts=False)
-        out: list[float | None] = batch.values.tolist()
-        for i in batch.faults:
-            out[i] = None
-        return out
-
-    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
-        """The verdict of a one-row batch (for a grouped reward: a group of one)."""
-        return self.score([text], **{k: [v] for k, v in row.items()})[0]
+        return Scores.from_values(result.values.tolist(), result.faults, describe)
 
 
 # -- SoftOverlong -------------------------------------------------------------------------------
@@ -391,9 +360,9 @@ class SoftOverlong(_LengthReward):
     name = "overlong"
     config_class = OverlongConfig
 
-    def _evaluate(self, completions: Sequence[Completion], columns: Mapping[str, Any], verdicts: bool) -> _Batch:
+    def _compute(self, batch: Batch) -> _Batch:
         c = self.config
-        lengths, faults = completion_lengths(completions, columns, c.unit)
+        lengths, faults = completion_lengths(batch.texts, batch.column("completion_ids"), c.unit)
         values = overlong_kernel(lengths, max_len=c.max_len, cache=c.cache, low=c.low, high=c.high)
         return _Batch(values, faults, lengths, None)
 
@@ -474,16 +443,16 @@ class CosineLength(_LengthReward):
 
     name = "cosine_length"
     config_class = CosineConfig
-    columns: ClassVar[tuple[str, ...]] = ("solution",)
+    columns = ("solution",)
 
     def __init__(self, config: CosineConfig | None = None, /, *, backend: Any = None, **overrides: Any) -> None:
         super().__init__(config, backend=backend, **overrides)
         self.columns = tuple(self.config.accuracy.columns)  # type: ignore[misc]
 
-    def _evaluate(self, completions: Sequence[Completion], columns: Mapping[str, Any], verdicts: bool) -> _Batch:
+    def _compute(self, batch: Batch) -> _Batch:
         c = self.config
-        lengths, faults = completion_lengths(completions, columns, c.unit)
-        correct, wrong_data = _correctness(c.accuracy, completions, columns, verdicts)
+        lengths, faults = completion_lengths(batch.texts, batch.column("completion_ids"), c.unit)
+        correct, wrong_data = _correctness(c.accuracy, batch, c.low)
         values = cosine_kernel(
             lengths,
             correct,
@@ -542,13 +511,14 @@ def _group_key(value: Any) -> Any:
         return ("j", json.dumps(value, sort_keys=True, default=str, ensure_ascii=False))
 
 
-def _group_codes(n: int, columns: Mapping[str, Any], group_by: str) -> tuple[np.ndarray, dict[int, Verdict]]:
+def _group_codes(batch: Batch, group_by: str) -> tuple[np.ndarray, dict[int, Verdict]]:
+    n = len(batch)
     source = group_by
     if group_by == "auto":
-        source = next((name for name in ("prompt_id", "prompts") if columns.get(name) is not None), "batch")
+        source = next((name for name in ("prompt_id", "prompts") if batch.column(name) is not None), "batch")
     if source == "batch":
         return np.zeros(n, dtype=np.int64), {}
-    values = _column(columns, source, n)
+    values = batch.column(source)
     if values is None:
         return np.zeros(n, dtype=np.int64), dict.fromkeys(range(n), _missing(f"group_by={source!r} needs that column"))
     codes = np.zeros(n, dtype=np.int64)
@@ -590,20 +560,20 @@ class KimiLength(_LengthReward):
 
     name = "kimi_length"
     config_class = KimiConfig
-    columns: ClassVar[tuple[str, ...]] = ("solution",)
-    optional_columns: ClassVar[tuple[str, ...]] = ("completion_ids", "prompt_id", "prompts")
+    columns = ("solution",)
+    optional_columns = ("completion_ids", "prompt_id", "prompts")
     grouped = True
 
     def __init__(self, config: KimiConfig | None = None, /, *, backend: Any = None, **overrides: Any) -> None:
         super().__init__(config, backend=backend, **overrides)
         self.columns = tuple(self.config.accuracy.columns)  # type: ignore[misc]
 
-    def _evaluate(self, completions: Sequence[Completion], columns: Mapping[str, Any], verdicts: bool) -> _Batch:
+    def _compute(self, batch: Batch) -> _Batch:
         c = self.config
-        n = len(completions)
-        lengths, faults = completion_lengths(completions, columns, c.unit)
-        groups, group_faults = _group_codes(n, columns, c.group_by)
-        correct, wrong_data = _correctness(c.accuracy, completions, columns, verdicts)
+        n = len(batch)
+        lengths, faults = completion_lengths(batch.texts, batch.column("completion_ids"), c.unit)
+        groups, group_faults = _group_codes(batch, c.group_by)
+        correct, wrong_data = _correctness(c.accuracy, batch, c.low)
         # rows without a length or a group take no part in their group's min/max
         keep = np.ones(n, dtype=bool)
         for i in [*group_faults, *faults]:

@@ -23,17 +23,17 @@ this is exactly ``lower().split()``.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Literal
 
 import numpy as np
 
-from verifiers.base import RewardConfig, RewardFunction
-from verifiers.errors import ConfigError, InputError
-from verifiers.extract.messages import completion_text
-from verifiers.types import Completion, Status, Verdict
+from verifiers.base import Batch, BatchReward, RewardConfig, Scores
+from verifiers.errors import ConfigError
+from verifiers.shaping.scripts import NO_SPACE
+from verifiers.types import Status, Verdict
 
 __all__ = [
     "RepetitionConfig",
@@ -43,25 +43,8 @@ __all__ = [
     "split_units",
 ]
 
-# Scripts written without spaces between words: each character is a unit.
-_NO_SPACE = (
-    "\u0e00-\u0e7f"  # Thai
-    "\u0e80-\u0eff"  # Lao
-    "\u1000-\u109f"  # Myanmar
-    "\u1780-\u17ff"  # Khmer
-    "\u2e80-\u2fdf"  # CJK radicals
-    "\u3001-\u303f"  # CJK punctuation, marks and numerals (not U+3000, a space)
-    "\u3040-\u30ff"  # Hiragana, Katakana
-    "\u3100-\u312f\u31a0-\u31bf"  # Bopomofo
-    "\u31f0-\u31ff"  # Katakana extensions
-    "\u3400-\u4dbf"  # CJK extension A
-    "\u4e00-\u9fff"  # CJK unified ideographs
-    "\uf900-\ufaff"  # CJK compatibility ideographs
-    "\uff01-\uff9f"  # full-width punctuation and letters, half-width Katakana
-    "\U00020000-\U0003134f"  # CJK extensions B-G
-)
-_HAS_NO_SPACE = re.compile(f"[{_NO_SPACE}]")
-_UNITS = re.compile(f"[{_NO_SPACE}]|[^\\s{_NO_SPACE}]+")
+_HAS_NO_SPACE = re.compile(f"[{NO_SPACE}]")
+_UNITS = re.compile(f"[{NO_SPACE}]|[^\\s{NO_SPACE}]+")
 _CHARS_PER_UNIT = 32
 
 
@@ -135,7 +118,7 @@ class RepetitionConfig(RewardConfig):
             raise ConfigError(f"max_units ({self.max_units}) must be at least ngram_size ({self.ngram_size})")
 
 
-class RepetitionPenalty(RewardFunction[RepetitionConfig]):
+class RepetitionPenalty(BatchReward[RepetitionConfig]):
     """N-gram repetition penalty (Yeo et al. 2025, "Demystifying Long Chain-of-Thought
     Reasoning in LLMs", Appendix C.2; open-r1's ``get_repetition_penalty_reward``).
 
@@ -178,58 +161,27 @@ class RepetitionPenalty(RewardFunction[RepetitionConfig]):
         units = head.tolist() if hasattr(head, "tolist") else list(head)
         return repeated_fraction(units, c.ngram_size)
 
-    def _evaluate(self, texts: Sequence[str], ids: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, dict[int, Verdict]]:
-        """The kernel over a batch: rewards, repeated fractions, and ``None`` verdicts by row."""
-        fractions = np.zeros(len(texts), dtype=np.float64)
+    def grade_batch(self, batch: Batch) -> Scores:
+        """One score per row (status ``scored``; ``None`` when token ids are needed and missing)."""
+        c = self.config
+        ids = batch.column("completion_ids") if c.unit == "tokens" else None
+        fractions = np.zeros(len(batch), dtype=np.float64)
         faults: dict[int, Verdict] = {}
-        need_ids = self.config.unit == "tokens"
-        for i, (text, row_ids) in enumerate(zip(texts, ids)):
-            if need_ids and (row_ids is None or not hasattr(row_ids, "__getitem__")):
-                faults[i] = Verdict(
-                    None, Status.MISSING_COLUMN, detail="unit='tokens' needs completion_ids (or use unit='words')"
-                )
+        for i, text in enumerate(batch.texts):
+            row_ids = ids[i] if ids is not None else None
+            if c.unit == "tokens" and (row_ids is None or not hasattr(row_ids, "__getitem__")):
+                faults[i] = _NEED_IDS
                 continue
             fractions[i] = self._fraction(text, row_ids)
-        values = self.config.high + fractions * (self.config.low - self.config.high)
-        return values, fractions, faults
+        values = c.high + fractions * (c.low - c.high)
 
-    def _batch(
-        self, completions: Sequence[Completion], columns: Mapping[str, Any]
-    ) -> tuple[np.ndarray, np.ndarray, dict[int, Verdict]]:
-        n = len(completions)
-        ids = columns.get("completion_ids")
-        if ids is None:
-            ids = [None] * n
-        elif isinstance(ids, (str, bytes, Mapping)) or not hasattr(ids, "__len__") or len(ids) != n:
-            raise InputError(f"column 'completion_ids' must be a list with one value per completion ({n})")
-        texts = [completion_text(c) for c in completions] if self.config.unit == "words" else [""] * n
-        return self._evaluate(texts, ids)
+        def describe(i: int, value: float) -> Verdict:
+            return Verdict(value, Status.SCORED, detail=f"{fractions[i]:.3f} of {c.ngram_size}-grams repeated")
 
-    def _verdicts(self, values: np.ndarray, fractions: np.ndarray, faults: dict[int, Verdict]) -> list[Verdict]:
-        n = self.config.ngram_size
-        return [
-            faults.get(i) or Verdict(value, Status.SCORED, detail=f"{frac:.3f} of {n}-grams repeated")
-            for i, (value, frac) in enumerate(zip(values.tolist(), fractions.tolist()))
-        ]
+        return Scores.from_values(values.tolist(), faults, describe)
 
-    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
-        """The verdict of one completion (``row["completion_ids"]`` is read for ``unit="tokens"``)."""
-        return self._verdicts(*self._evaluate([text], [row.get("completion_ids")]))[0]
 
-    def score(self, completions: Sequence[Completion], **columns: Any) -> list[Verdict]:
-        """One verdict per completion (status ``scored``; ``None`` when token ids are needed
-        and missing)."""
-        return self._verdicts(*self._batch(completions, columns))
-
-    def __call__(self, completions: Sequence[Completion] | None = None, **columns: Any) -> list[float | None]:
-        """TRL's calling convention: one float (or ``None``) per completion."""
-        if completions is None:
-            raise InputError(f"{self.name}: completions= is required")
-        values, _, faults = self._batch(completions, columns)
-        out: list[float | None] = values.tolist()
-        for i in faults:
-            out[i] = None
-        return out
+_NEED_IDS = Verdict(None, Status.MISSING_COLUMN, detail="unit='tokens' needs completion_ids (or use unit='words')")
 
 
 #: The default instance: n = 3 words, penalty up to -1 (open-r1's and TRL's defaults).

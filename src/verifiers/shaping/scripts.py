@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 
 __all__ = [
+    "NO_SPACE",
     "SCRIPTS",
     "SENTENCE_END",
     "Script",
@@ -115,6 +116,15 @@ SCRIPTS: tuple[Script, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SCRIPTS}
+
+#: Characters that stand alone in text written without spaces: the letters of every per-char
+#: script above (Han, kana, Thai, Lao, Tibetan, Myanmar, Khmer), plus the punctuation and
+#: symbols written with them (CJK radicals, CJK punctuation, Bopomofo, the katakana middle dot,
+#: full-width forms). The body of a regex character class; the one table of such scripts
+#: (the repetition penalty splits text on it).
+NO_SPACE = "".join(s.letters for s in SCRIPTS if s.per_char) + (
+    "\u2e80-\u2fdf\u3001-\u303f\u30fb\u3100-\u312f\u31a0-\u31bf\uff01-\uff9f"
+)
 _NON_LATIN = "".join(s.letters for s in SCRIPTS if s.name != "Latin")
 _ANY_NON_LATIN = re.compile(f"[{_NON_LATIN}]")
 _SCRIPT_RUN = re.compile(
