@@ -50,10 +50,32 @@ def pool():
         yield p
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _every_reward_and_nested_ones() -> list:
+    from verifiers import CosineLength, Gated, KimiLength, MathAccuracy, WeightedSum, format_reward, tag_count_reward
+    from verifiers.shaping.language import LanguageConsistency
+
+    plain = [get_reward(name) for name in sorted(names())]
+    nested = [
+        CosineLength(accuracy=MathAccuracy(low=-1.0), unit="chars"),
+        KimiLength(unit="chars"),
+        WeightedSum([(MathAccuracy(), 1.0), (LanguageConsistency(), 0.5), (format_reward, 0.25)]),
+        WeightedSum([MathAccuracy(), tag_count_reward], none="ignore"),
+        Gated(MathAccuracy(), gate=tag_count_reward),
+    ]
+    return plain + nested
+
+
+EVERY = _every_reward_and_nested_ones()
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(groups=grouped_batches())
-def test_process_pool_gives_the_serial_results(pool, groups):
-    from verifiers import MathAccuracy
+@pytest.mark.parametrize("reward", EVERY, ids=lambda r: r.__name__)
+def test_process_pool_gives_the_serial_results(pool, reward, groups):
+    """Every registered reward, and nested ones (whose parts run on the parent's backend)."""
+    import copy
 
     completions, cols = columns([row for group in groups for row in group])
-    assert MathAccuracy(backend=pool).score(completions, **cols) == MathAccuracy().score(completions, **cols)
+    pooled = copy.copy(reward)
+    pooled.backend = pool
+    assert pooled.score(completions, **cols) == reward.score(completions, **cols)

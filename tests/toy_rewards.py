@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from verifiers.base import RewardConfig, RowReward
+from verifiers.math.reward import MathAccuracy
+from verifiers.shaping.language import LanguageConsistency
 from verifiers.types import Status, Verdict
 
 
@@ -40,3 +42,21 @@ class Toy(RowReward[ToyConfig]):
         ok = text == str(row["target"])
         return Verdict(self.config.high if ok else self.config.low, Status.CORRECT if ok else Status.INCORRECT)
 
+
+
+class SlowMath(MathAccuracy):
+    """The real math kernel, except that a completion containing ``SLOW`` takes 30 s."""
+
+    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
+        if "SLOW" in text:
+            time.sleep(30)
+        return super().grade(text, row)
+
+
+class SlowLanguage(LanguageConsistency):
+    """The real language kernel, except that a completion containing ``SLOW`` takes 30 s."""
+
+    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
+        if "SLOW" in text:
+            time.sleep(30)
+        return super().grade(text, row)

@@ -394,7 +394,8 @@ class RewardFunction(BaseReward, Generic[C]):
         if backend is not None:
             for part in self.parts:
                 if not isinstance(part, BaseReward):
-                    raise ConfigError(f"{part!r} only follows the Reward protocol and cannot run on {backend!r}")
+                    name = getattr(part, "__name__", part)
+                    raise ConfigError(f"{name!r} only follows the Reward protocol and cannot run on {backend!r}")
 
     @property
     def parts(self) -> tuple[Any, ...]:

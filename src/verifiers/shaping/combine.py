@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from verifiers._version import __version__
-from verifiers.base import BaseReward, Scores, nested_scores
+from verifiers.base import BaseReward, Scores, _check_completions, nested_scores
 from verifiers.engine.backends import Backend
 from verifiers.errors import ConfigError, InputError
 from verifiers.types import Completion, Fault, Reward, Status, Verdict
@@ -137,8 +137,6 @@ class WeightedSum(BaseReward):
         return combined.verdicts(), {name: scores.verdicts() for name, scores in per_part.items()}
 
     def _checked(self, completions: Any) -> Sequence[Any]:
-        from verifiers.base import _check_completions
-
         return _check_completions(completions, self.__name__)
 
     def _evaluate(self, completions: Sequence[Any], columns: Mapping[str, Any], backend: Backend | None) -> Scores:
