@@ -141,3 +141,14 @@ def test_numpy_columns_are_accepted():
     import numpy as np
 
     assert accuracy_reward([r"\boxed{1}", r"\boxed{2}"], solution=np.array(["1", "1"])) == [1.0, 0.0]
+
+
+def test_a_kernel_value_that_is_not_finite_is_an_infra_error_not_a_reward():
+    import numpy as np
+
+    from verifiers.base import Scores
+
+    for values in (np.array([1.0, np.nan, np.inf]), [1.0, float("nan"), float("-inf")]):
+        scores = Scores.from_values(values, {}, lambda i, v: Verdict(v, Status.SCORED))
+        assert scores.floats() == [1.0, None, None]
+        assert [v.status for v in scores.verdicts()] == [Status.SCORED, Status.INFRA_ERROR, Status.INFRA_ERROR]

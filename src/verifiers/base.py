@@ -84,14 +84,20 @@ class Scores:
 
     @classmethod
     def from_values(
-        cls, values: Sequence[float], faults: Mapping[int, Verdict], describe: Callable[[int, float], Verdict]
+        cls, values: Any, faults: Mapping[int, Verdict], describe: Callable[[int, float], Verdict]
     ) -> Scores:
         """Scores of a vectorized kernel: ``values[i]`` unless row ``i`` has a fault verdict;
         ``describe(i, value)`` builds row ``i``'s verdict on demand. A value that is not a finite
         number is a bug, reported as ``infra_error`` rather than handed to a trainer."""
-        out: list[float | None] = list(values)
-        bad = {i: _non_finite(v) for i, v in enumerate(out) if i not in faults and not math.isfinite(v)}  # type: ignore[arg-type]
-        faults = {**faults, **bad} if bad else faults
+        if hasattr(values, "dtype"):  # a numpy array (nan and inf make the max not < inf)
+            finite = values.size == 0 or bool(abs(values).max() < math.inf)
+            out: list[float | None] = values.tolist()
+        else:
+            out = list(values)
+            finite = all(map(math.isfinite, out))  # type: ignore[arg-type]
+        if not finite:
+            bad = {i: _non_finite(v) for i, v in enumerate(out) if i not in faults and not math.isfinite(v)}  # type: ignore[arg-type]
+            faults = {**faults, **bad}
         for i, verdict in faults.items():
             out[i] = verdict.reward
 
@@ -446,37 +452,44 @@ class RewardFunction(BaseReward, Generic[C]):
     def _evaluate(self, completions: Sequence[Any], columns: Mapping[str, Any], backend: Backend | None) -> Scores:
         n = len(completions)
         faults: dict[int, Verdict] = {}
-        texts: list[str] = [""] * n
-        for i, completion in enumerate(completions):
-            if type(completion) is str:
-                texts[i] = completion
-            elif completion is None:
-                faults[i] = Verdict(None, Status.MISSING_COLUMN, detail="the completion is missing (null)")
-            else:
-                try:
-                    texts[i] = completion_text(completion)
-                except InputError as exc:
-                    faults[i] = Verdict(None, Status.MALFORMED_INPUT, detail=str(exc))
-        rows: list[dict[str, Any]] = [{} for _ in range(n)]
+        if str in (kinds := set(map(type, completions))) and len(kinds) == 1:
+            texts: list[str] = list(completions)
+        else:
+            texts = [""] * n
+            for i, completion in enumerate(completions):
+                if type(completion) is str:
+                    texts[i] = completion
+                elif completion is None:
+                    faults[i] = Verdict(None, Status.MISSING_COLUMN, detail="the completion is missing (null)")
+                else:
+                    try:
+                        texts[i] = completion_text(completion)
+                    except InputError as exc:
+                        faults[i] = Verdict(None, Status.MALFORMED_INPUT, detail=str(exc))
+        mine: dict[str, Sequence[Any]] = {}
         for name in self.columns:
             if columns.get(name) is None:
                 _warn_missing(self.name, name)
+                absent = Verdict(None, Status.MISSING_COLUMN, detail=f"column {name!r} is missing")
                 for i in range(n):
-                    faults.setdefault(i, Verdict(None, Status.MISSING_COLUMN, detail=f"column {name!r} is missing"))
+                    faults.setdefault(i, absent)
                 continue
-            for i, value in enumerate(_as_column(name, columns[name], n)):
-                if value is None:
-                    faults.setdefault(i, Verdict(None, Status.MISSING_COLUMN, detail=f"{name!r} is null"))
-                rows[i][name] = value
+            values = mine[name] = _as_column(name, columns[name], n)
+            if None in values:  # one scan at C speed; the rows are found only when there are some
+                null = Verdict(None, Status.MISSING_COLUMN, detail=f"{name!r} is null")
+                for i, value in enumerate(values):
+                    if value is None:
+                        faults.setdefault(i, null)
         for name in self.optional_columns:
             if columns.get(name) is not None:
-                for row, value in zip(rows, _as_column(name, columns[name], n)):
-                    row[name] = value
+                mine[name] = _as_column(name, columns[name], n)
         if not faults:
-            return self._grade(Batch(texts, rows, completions, columns, backend, list(range(n))))
+            return self._grade(Batch(texts, mine, completions, columns, backend, None))
         todo = [i for i in range(n) if i not in faults]
-        batch = Batch([texts[i] for i in todo], [rows[i] for i in todo], completions, columns, backend, todo)
-        inner = self._grade(batch) if todo else Scores([], [].__getitem__)
+        if not todo:
+            return _scatter(n, todo, Scores([], [].__getitem__), faults)
+        picked = {name: [values[i] for i in todo] for name, values in mine.items()}
+        inner = self._grade(Batch([texts[i] for i in todo], picked, completions, columns, backend, todo))
         return _scatter(n, todo, inner, faults)
 
     @abstractmethod
@@ -489,38 +502,47 @@ class Batch:
 
     Attributes:
         texts: The completions' texts.
-        rows: One dict per row with the reward's (required and present optional) columns.
         backend: The backend that per-row kernels and nested rewards run on.
     """
 
-    __slots__ = ("_columns", "_completions", "_index", "backend", "rows", "texts")
+    __slots__ = ("_columns", "_completions", "_index", "_mine", "_rows", "backend", "texts")
 
     def __init__(
         self,
         texts: list[str],
-        rows: list[dict[str, Any]],
+        mine: Mapping[str, Sequence[Any]],
         completions: Sequence[Any],
         columns: Mapping[str, Any],
         backend: Backend | None,
-        index: list[int],
+        index: list[int] | None,
     ) -> None:
-        self.texts, self.rows, self.backend = texts, rows, backend
+        self.texts, self.backend = texts, backend
+        self._mine = mine
+        self._rows: list[dict[str, Any]] | None = None
         self._completions, self._columns, self._index = completions, columns, index
 
     def __len__(self) -> int:
         return len(self.texts)
 
-    def column(self, name: str) -> list[Any] | None:
-        """The values of column ``name`` for these rows, or ``None`` when it was not passed."""
-        if not self.rows or name not in self.rows[0]:
-            return None
-        return [row.get(name) for row in self.rows]
+    def column(self, name: str) -> Sequence[Any] | None:
+        """The values of the reward's column ``name`` for these rows (``None``: not passed)."""
+        return self._mine.get(name)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per row with the reward's columns (required, and optional ones passed)."""
+        if self._rows is None:
+            names = list(self._mine)
+            self._rows = [dict(zip(names, values)) for values in zip(*self._mine.values())] if names else [
+                {} for _ in self.texts
+            ]
+        return self._rows
 
     def nested(self, reward: Any) -> Scores:
         """``reward``'s scores for these rows (all columns passed along), on this batch's
         backend unless the reward has its own."""
         index, n = self._index, len(self._completions)
-        if len(index) == n:
+        if index is None:
             return nested_scores(reward, self._completions, self._columns, self.backend)
         columns = {}
         for key, values in self._columns.items():

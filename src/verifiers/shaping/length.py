@@ -304,7 +304,7 @@ class _LengthReward(BatchReward[Any]):
                 return Verdict(value, Status.SCORED, detail=f"{lengths[i]} {unit}")
             return Verdict(value, Status.SCORED, detail=f"{'correct' if correct[i] else 'wrong'}, {lengths[i]} {unit}")
 
-        return Scores.from_values(result.values.tolist(), result.faults, describe)
+        return Scores.from_values(result.values, result.faults, describe)
 
 
 # -- SoftOverlong -------------------------------------------------------------------------------

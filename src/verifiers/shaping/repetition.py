@@ -178,7 +178,7 @@ class RepetitionPenalty(BatchReward[RepetitionConfig]):
         def describe(i: int, value: float) -> Verdict:
             return Verdict(value, Status.SCORED, detail=f"{fractions[i]:.3f} of {c.ngram_size}-grams repeated")
 
-        return Scores.from_values(values.tolist(), faults, describe)
+        return Scores.from_values(values, faults, describe)
 
 
 _NEED_IDS = Verdict(None, Status.MISSING_COLUMN, detail="unit='tokens' needs completion_ids (or use unit='words')")
