@@ -75,20 +75,22 @@ def test_extract_answer(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        "x" * 1_000_000 + r"\boxed{1}" * 10_000,
-        r"\boxed{" + "{" * 50_000 + "1" + "}" * 50_000 + "}",
-        "<answer>" * 100_000 + "</answer>" * 100_000,
-        r"\boxed{" * 100_000,
-        ("\\" * 200_000) + r"\boxed{1}",
+        ("x" * 1_000_000 + r"\boxed{1}" * 10_000, "1"),  # the last box
+        (r"\boxed{" + "{" * 50_000 + "1" + "}" * 50_000 + "}", None),  # not closed within the limit
+        ("<answer>" * 100_000 + "</answer>" * 100_000, None),  # the content is longer than the limit
+        (r"\boxed{" * 100_000, None),  # never closed
+        (("\\" * 200_000) + r"\boxed{1}", "1"),
     ],
     ids=["1mb-10k-boxes", "50k-nested-braces", "100k-tags", "100k-open-boxes", "backslashes"],
 )
-def test_hostile_inputs_are_linear(text):
+def test_hostile_inputs_are_linear(text, expected):
     start = time.perf_counter()
-    extract_answer(text)
-    assert time.perf_counter() - start < 0.5
+    assert extract_answer(text) == expected
+    # Not a speed test (a loaded CI machine must not fail it): only a hang or a super-linear
+    # blow-up (a quadratic scan of a megabyte) exceeds this. A few ms in practice.
+    assert time.perf_counter() - start < 60.0
 
 
 @settings(max_examples=200, deadline=None)

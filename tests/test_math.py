@@ -29,8 +29,10 @@ from verifiers.types import Status
 from strategies import columns, rows
 
 GOLDEN = Path(__file__).parent / "golden" / "math.jsonl"
-#: Every golden row, hostile ones included, must be graded within this many seconds.
-ROW_BUDGET_S = 2.0
+#: Every golden row, hostile ones included, must be graded within this many seconds. Not a
+#: speed test (a loaded CI machine must not fail it; rows take a few ms, see the benchmark):
+#: only a hang or a runaway (sympy on a power tower, a quadratic scan of a megabyte) exceeds it.
+ROW_BUDGET_S = 60.0
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -20,7 +20,7 @@ def _require_trl():
         import torch  # noqa: F401
         import trl  # noqa: F401
     except ImportError as exc:
-        if os.environ.get("CI"):
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
             pytest.fail(f"CI must install the trl extra: {exc}")
         pytest.skip(f"TRL integration needs: pip install torch==2.13.0 'reasoning-verifiers[trl]' ({exc})")
 
@@ -44,6 +44,31 @@ def _tiny_model_and_tokenizer():
         num_key_value_heads=2, max_position_embeddings=128, pad_token_id=0, eos_token_id=1, bos_token_id=1,
     )
     return LlamaForCausalLM(config), tokenizer
+
+
+class Recorder:
+    """Passes TRL's call through to one of our rewards and keeps, per call (one per step here),
+    the reference column TRL handed over and the values we handed back."""
+
+    def __init__(self, reward):
+        self.reward = reward
+        self.__name__ = reward.__name__
+        self.reward_range = reward.reward_range
+        self.calls: list[tuple[list, list]] = []
+
+    def __call__(self, completions, **kwargs):
+        values = self.reward(completions=completions, **kwargs)
+        self.calls.append((list(kwargs["solution"]), list(values)))
+        return values
+
+
+def _nanmean(values):
+    kept = [v for v in values if v is not None]
+    return sum(kept) / len(kept) if kept else None
+
+
+def _approx(value):
+    return None if value is None else pytest.approx(value, rel=1e-5, abs=1e-6)
 
 
 @pytest.mark.parametrize("conversational", [False, True], ids=["text", "conversational"])
@@ -71,8 +96,11 @@ def test_grpo_trainer_calls_our_rewards(tmp_path, conversational):
     }
     overlong = SoftOverlong(unit="chars", max_len=16, cache=8)
     rewards = [
-        accuracy_reward, format_reward, think_format_reward, language_consistency_reward, overlong,
-        WeightedSum([(format_reward, 0.5), (overlong, 0.5)], name="shaped"),
+        Recorder(r)
+        for r in (
+            accuracy_reward, format_reward, think_format_reward, language_consistency_reward, overlong,
+            WeightedSum([(format_reward, 0.5), (overlong, 0.5)], name="shaped"),
+        )
     ]
     trainer = GRPOTrainer(
         model=model,
@@ -81,6 +109,8 @@ def test_grpo_trainer_calls_our_rewards(tmp_path, conversational):
         args=GRPOConfig(
             output_dir=str(tmp_path), per_device_train_batch_size=4, num_generations=4, max_completion_length=16,
             max_steps=2, logging_steps=1, report_to="none", use_cpu=True, bf16=False, save_strategy="no",
+            # dataset order: step 1 gets prompt 0 (reference null), step 2 prompt 1 (reference "2")
+            shuffle_dataset=False,
         ),
         train_dataset=Dataset.from_dict(data),
     )
@@ -93,8 +123,29 @@ def test_grpo_trainer_calls_our_rewards(tmp_path, conversational):
             mean = entry[f"rewards/{reward.__name__}/mean"]
             if mean is None or (isinstance(mean, float) and math.isnan(mean)):
                 # a batch whose references are all missing: our None, which TRL skipped (NaN)
-                assert reward is accuracy_reward, reward.__name__
+                assert reward.reward is accuracy_reward, reward.__name__
                 continue
             assert lo <= mean <= hi, (reward.__name__, mean)
+
+    # Our None reached TRL as a skipped reward: TRL turns None into NaN, leaves NaN out of each
+    # reward's mean (nanmean; all NaN is logged as None) and out of the total (nansum).
+    accuracy = rewards[0]
+    assert [solution for solution, _ in accuracy.calls] == [[None] * 4, ["2"] * 4]  # one call per step
+    null_batch, scored_batch = (values for _, values in accuracy.calls)
+    assert null_batch == [None] * 4  # the data's fault: None, never the low reward
+    assert all(isinstance(v, float) for v in scored_batch)
+    assert [len(r.calls) for r in rewards] == [2] * len(rewards)
+    for step, entry in enumerate(logs):
+        rows = list(zip(*(r.calls[step][1] for r in rewards)))  # one tuple of values per completion
+        assert len(rows) == 4
+        for reward in rewards:
+            # None for accuracy in step 1: a 0.0 instead of our None would be logged as 0.0
+            assert entry[f"rewards/{reward.__name__}/mean"] == _approx(_nanmean(reward.calls[step][1])), (
+                step, reward.__name__,
+            )
+        # the total left the None out: a NaN counted as a number would make it None (NaN)
+        totals = [sum(v for v in row if v is not None) for row in rows if any(v is not None for v in row)]
+        assert entry["reward"] == _approx(sum(totals) / len(totals)), step
+    assert logs[0]["rewards/accuracy/mean"] is None and logs[0]["reward"] is not None
     # the tiny random model writes past 8 characters: the overlong punishment is active
     assert any(entry["rewards/overlong/mean"] < 0 for entry in logs)
