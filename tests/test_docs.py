@@ -37,11 +37,8 @@ PYCON = {"pycon", "doctest"}
 _OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*?)[ \t]*$")
 _NO_RUN = re.compile(r"^\s*<!--\s*no-run:\s*(?P<reason>\S.*?)\s*-->\s*$")
 
-# Blocks of pages being rewritten by the lead (docs/contract.md, benchmarks.md, cli.md,
-# dependencies.md) that do not run yet. Strict: once a block runs, its entry must go.
-XFAIL = {
-    "docs/contract.md:block1": "rewritten by the lead",
-}
+# Blocks known not to run, with the reason (strict: once a block runs, its entry must go).
+XFAIL: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

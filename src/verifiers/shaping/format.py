@@ -23,8 +23,11 @@ in it is an error.
 **Bounded work.** Every check is one scan of the text for the tags, by a pattern with no
 repetition (at most ten character comparisons per position, no backtracking), plus slices at
 the positions found, so a 1 MB completion or one with 10,000 tags costs linear time. Each
-kernel returns a small reason code (or the tag counts); :class:`~verifiers.types.Verdict`
-objects are only built by ``score``, never on the float path (``__call__``).
+kernel returns a small reason code (or the tag counts), and the verdict of each code is built
+once per reward and shared by every row that has it (verdicts are frozen).
+
+The three rewards are :class:`~verifiers.base.BatchReward` s: the check runs in the calling
+process whatever the backend, since sending a linear scan to a worker costs more than doing it.
 """
 
 from __future__ import annotations
