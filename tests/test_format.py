@@ -5,7 +5,6 @@ input, pickling and threads."""
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import re
 import time
@@ -29,6 +28,8 @@ from verifiers.shaping.format import (
     think_format_reward,
 )
 from verifiers.types import Status
+
+from optional import require
 
 GOLDEN = [json.loads(line) for line in (Path(__file__).parent / "golden" / "format.jsonl").read_text().splitlines()]
 CLASSES = {"format": FormatReward, "think_format": ThinkFormatReward, "tag_count": TagCountReward}
@@ -85,13 +86,7 @@ def test_open_r1_values_recorded(row):
 
 def _trl_rewards():
     """``trl.rewards``; a missing ``trl`` fails under CI (which installs the extra), else skips."""
-    try:
-        import trl.rewards
-    except ImportError as exc:
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(f"CI must install the trl extra: {exc}")
-        pytest.skip(f"comparing with TRL needs: pip install 'reasoning-verifiers[trl]' ({exc})")
-    return trl.rewards
+    return require("trl.rewards", install="pip install 'reasoning-verifiers[trl]'")[0]
 
 
 def test_trl_values_recorded():

@@ -26,6 +26,7 @@ from verifiers.engine.backends import ProcessPool, Serial
 from verifiers.math import MathAccuracy, MathConfig, accuracy_reward, compare_answers, grade_math
 from verifiers.types import Status
 
+from optional import require
 from strategies import columns, rows
 
 GOLDEN = Path(__file__).parent / "golden" / "math.jsonl"
@@ -220,7 +221,8 @@ DIFFERENCES = {
     "math-degrees-unicode": "we drop the unicode degree sign; math-verify cannot parse 45°",
     "math-truncated-box": "a truncated last box is no answer for us; math-verify takes an earlier box",
     "math-no-box": "no box and no tag is no answer for us; math-verify reads the last number of the text",
-    "math-tolerance-relative": "rel_tol 1e-6 is relative; math-verify rounds to 6 decimal places: 1.0000001 != 1",
+    "math-tolerance-relative": "our rel_tol 1e-6 accepts 1.0000001 for 1; math-verify compares without a tolerance "
+    "(it rejects 1.0000001, and even 1.000000000000001, for 1)",
     "gsm-tiny-float-gold": "we write float gold 1e-07 as 0.0000001; math-verify parses '1e-07' as e-7",
     "gsm-list-gold": "a list gold is unusable (None) for us; math-verify parses its repr and finds 1",
     "gold-boxed-only": "math-verify extracts nothing from '<answer>3</answer>'; we read the tag",
@@ -257,10 +259,7 @@ def test_parity_differences_name_real_rows():
 # golden runner above, with a time bound.
 @pytest.mark.parametrize("row", [_parity_param(r) for r in QUICK])
 def test_parity_with_math_verify(row):
-    try:
-        import math_verify  # noqa: F401
-    except ImportError:
-        pytest.skip("math_verify is not installed: pip install 'reasoning-verifiers[dev]' to run the parity tests")
+    require("math_verify", install="pip install 'reasoning-verifiers[dev]'")
     logging.getLogger("math_verify").setLevel(logging.CRITICAL)
     text = build(row["completion"])
     ours = accuracy_reward.score([text], solution=[row["solution"]])[0].reward == accuracy_reward.config.high

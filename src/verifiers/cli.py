@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO
 
 from verifiers._version import __version__
+from verifiers.engine import ProcessPool
 from verifiers.errors import ConfigError, InfrastructureError, VerifiersError
 from verifiers.registry import get_reward, names
 from verifiers.shaping.combine import WeightedSum
@@ -89,9 +90,9 @@ def _config_value(text: str) -> Any:
         return text
 
 
-def build_reward(args: argparse.Namespace) -> WeightedSum:
-    """The weighted sum of the rewards named on the command line, with their options, on the
-    backend the options ask for."""
+def build_reward(args: argparse.Namespace) -> tuple[WeightedSum, ProcessPool | None]:
+    """The weighted sum of the rewards named on the command line, with their options, and the
+    process pool it runs on when the options ask for one."""
     specs = [_parse_reward(s) for s in (args.reward or ["accuracy"])]
     options: dict[str, dict[str, Any]] = {}
     for key, value in _parse_pairs(args.set or [], "--set").items():
@@ -104,8 +105,6 @@ def build_reward(args: argparse.Namespace) -> WeightedSum:
         raise UsageError(f"--set names rewards that are not scored: {', '.join(sorted(unknown))}")
     backend = None
     if args.jobs or args.timeout:
-        from verifiers.engine import ProcessPool
-
         backend = ProcessPool(jobs=args.jobs or 1, timeout=args.timeout, on_crash=args.on_crash)
     parts = []
     for name, weight in specs:
@@ -115,7 +114,7 @@ def build_reward(args: argparse.Namespace) -> WeightedSum:
             if name in options:
                 raise UsageError(f"--set {name}.*: {exc}") from None
             raise
-    return WeightedSum(parts, none=args.none, name="total", backend=backend)
+    return WeightedSum(parts, none=args.none, name="total", backend=backend), backend
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -390,7 +389,7 @@ def _progress(total: int | None, enabled: bool) -> Any:
 
 def cmd_score(args: argparse.Namespace) -> int:
     mapping = _parse_pairs(args.map or [], "--map")
-    reward = build_reward(args)
+    reward, pool = build_reward(args)
     fields = _Fields.of(reward, mapping)
     signature = reward.signature()
     err = sys.stderr
@@ -432,9 +431,8 @@ def cmd_score(args: argparse.Namespace) -> int:
             bar.close()
         if source is not sys.stdin.buffer:
             source.close()
-        close = getattr(reward.backend, "close", None)
-        if close is not None:
-            close()
+        if pool is not None:
+            pool.close()
 
 
 def _in_main_thread() -> bool:

@@ -7,22 +7,16 @@ skipped and says so, except under CI, where a missing extra is a failure.
 from __future__ import annotations
 
 import math
-import os
 
 import pytest
+
+from optional import require
 
 pytestmark = pytest.mark.slow
 
 
 def _require_trl():
-    try:
-        import datasets  # noqa: F401
-        import torch  # noqa: F401
-        import trl  # noqa: F401
-    except ImportError as exc:
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(f"CI must install the trl extra: {exc}")
-        pytest.skip(f"TRL integration needs: pip install torch==2.13.0 'reasoning-verifiers[trl]' ({exc})")
+    require("datasets", "torch", "trl", install="pip install torch==2.13.0 'reasoning-verifiers[trl]'")
 
 
 def _tiny_model_and_tokenizer():
