@@ -135,6 +135,19 @@ class Reward(Protocol):
 
     ``__call__`` is exactly what TRL's ``GRPOTrainer`` calls: keywords only, ``completions=``
     included, every dataset column as a list, unknown keywords ignored.
+
+    Rewards built on :class:`verifiers.base.BaseReward` (every reward of this package, and the
+    combinations) also have the attributes that callers such as the ``verify`` CLI read:
+
+    * ``columns``: the dataset columns every row needs (a row without one gets ``None``);
+    * ``optional_columns``: the columns used when present;
+    * ``grouped``: ``True`` when a row's value depends on the other rows of its prompt group,
+      so a caller that cuts a dataset into batches must keep each group in one batch;
+    * ``parts``: the rewards it is built from (empty for a plain reward);
+    * ``backend``: where its per-row kernels run (``None``: the calling thread, or its parent's).
+
+    A reward that only has the methods below can still be a part of a combination, as long as
+    the combination has no backend (it could not honour one).
     """
 
     __name__: str
