@@ -117,3 +117,11 @@ def test_a_combination_that_cannot_honour_a_backend_says_so(pool):
     assert inner(["x"]) == [1.0]
     with pytest.raises(ConfigError, match="foreign"):
         WeightedSum([inner], backend=pool)(["x"])
+
+
+def test_a_backend_must_be_a_backend():
+    from verifiers import MathAccuracy
+
+    for make in (lambda b: MathAccuracy(backend=b), lambda b: WeightedSum([format_reward], backend=b)):
+        with pytest.raises(ConfigError, match="backend"):
+            make("pool")

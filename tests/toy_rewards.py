@@ -60,3 +60,12 @@ class SlowLanguage(LanguageConsistency):
         if "SLOW" in text:
             time.sleep(30)
         return super().grade(text, row)
+
+
+class Broken(Toy):
+    """A reward with a bug: ``boom`` raises (a bug is reported, never a reward)."""
+
+    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
+        if text == "boom":
+            raise ZeroDivisionError("kernel bug")
+        return super().grade(text, row)

@@ -271,6 +271,12 @@ class BaseReward(ABC):
         """A reproducibility string: what is computed, with every setting, and the version."""
 
 
+def _check_backend(backend: Any, owner: str) -> Backend | None:
+    if backend is not None and not callable(getattr(backend, "map", None)):
+        raise ConfigError(f"{owner}: backend must be None or have a map() method (e.g. ProcessPool), not {backend!r}")
+    return backend  # type: ignore[no-any-return]
+
+
 def nested_scores(
     reward: Any, completions: Sequence[Any], columns: Mapping[str, Any], backend: Backend | None
 ) -> Scores:
@@ -394,7 +400,7 @@ class RewardFunction(BaseReward, Generic[C]):
             self.config: C = dataclasses.replace(base, **overrides) if overrides else base  # type: ignore[assignment]
         except TypeError as exc:
             raise ConfigError(f"{type(self).__name__}: {exc}") from None
-        self.backend = backend
+        self.backend = _check_backend(backend, type(self).__name__)
         # TRL logs each reward under reward_func.__name__.
         self.__name__ = self.name
         if backend is not None:

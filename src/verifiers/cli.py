@@ -54,8 +54,9 @@ class UsageError(Exception):
     pass
 
 
-class _Terminated(Exception):
-    """SIGTERM, raised in the main thread so that the run stops as cleanly as on Ctrl-C."""
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that the run stops as cleanly as on Ctrl-C (a
+    BaseException, like KeyboardInterrupt, so that no ``except Exception`` swallows it)."""
 
 
 # -- building the reward ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from verifiers._version import __version__
-from verifiers.base import BaseReward, Scores, _check_completions, nested_scores
+from verifiers.base import BaseReward, Scores, _check_backend, _check_completions, nested_scores
 from verifiers.engine.backends import Backend
 from verifiers.errors import ConfigError, InputError
 from verifiers.types import Completion, Fault, Reward, Status, Verdict
@@ -37,6 +37,7 @@ def _unique_names(rewards: Sequence[Reward]) -> tuple[str, ...]:
 
 
 def _check_parts(rewards: Sequence[Any], backend: Backend | None, what: str) -> None:
+    _check_backend(backend, what)
     for reward in rewards:
         if not isinstance(reward, Reward):
             raise ConfigError(f"{reward!r} does not follow the Reward protocol")
