@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verifiers.engine.backends import ProcessPool, Serial
+from verifiers.engine import ProcessPool, Serial
 from verifiers.math import MathAccuracy, MathConfig, accuracy_reward, compare_answers, grade_math
 from verifiers.types import Status
 

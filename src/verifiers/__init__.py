@@ -54,7 +54,8 @@ if TYPE_CHECKING:
 # public name -> the module that defines it
 _WHERE = {
     **dict.fromkeys(["BaseReward", "RewardConfig", "RewardFunction"], "verifiers.base"),
-    **dict.fromkeys(["ProcessPool", "Serial"], "verifiers.engine"),
+    "ProcessPool": "verifiers.engine.pool",
+    "Serial": "verifiers.engine.backends",
     **dict.fromkeys(
         [
             "BackendUnavailable", "ConfigError", "InfrastructureError", "InputError", "SandboxError",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO
 
 from verifiers._version import __version__
-from verifiers.engine import ProcessPool
+from verifiers.engine.pool import ProcessPool
 from verifiers.errors import ConfigError, InfrastructureError, VerifiersError
 from verifiers.registry import get_reward, names
 from verifiers.shaping.combine import WeightedSum
