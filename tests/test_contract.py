@@ -152,3 +152,11 @@ def test_a_kernel_value_that_is_not_finite_is_an_infra_error_not_a_reward():
         scores = Scores.from_values(values, {}, lambda i, v: Verdict(v, Status.SCORED))
         assert scores.floats() == [1.0, None, None]
         assert [v.status for v in scores.verdicts()] == [Status.SCORED, Status.INFRA_ERROR, Status.INFRA_ERROR]
+
+
+def test_a_column_of_arrays_with_a_null_is_read_row_by_row():
+    """`None in column` is ambiguous for numpy arrays: the null row must still be found."""
+    import numpy as np
+
+    verdicts = accuracy_reward.score([r"\boxed{1}", r"\boxed{1}"], solution=[np.array([1, 2]), None])
+    assert verdicts[0].status is Status.BAD_REFERENCE and verdicts[1].status is Status.MISSING_COLUMN
