@@ -298,3 +298,24 @@ def test_docs_show_the_real_help():
         proc = subprocess.run([sys.executable, "-m", "verifiers", *args], capture_output=True, text=True, env=env)
         block = f"## `verify {' '.join(args)}` (verbatim)\n\n```\n{proc.stdout}```"
         assert block in doc, f"docs/cli.md lacks the current output of verify {' '.join(args)}"
+
+
+def test_a_device_or_pipe_is_written_to_never_replaced(tmp_path, capsys):
+    """`-o /dev/null` (run as root here) must not swap the device for a regular file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    src = tmp_path / "in.jsonl"
+    src.write_text(GOOD * 3)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    assert main(["score", str(src), "-o", str(fifo), "-q"]) == 0
+    out, _ = reader.communicate(timeout=30)
+    assert len(out.splitlines()) == 3 and stat_is_fifo(fifo)
+    assert main(["score", str(src), "-o", os.devnull, "-q"]) == 0
+    assert not os.path.isfile(os.devnull)
+    capsys.readouterr()
+
+
+def stat_is_fifo(path) -> bool:
+    import stat
+
+    return stat.S_ISFIFO(os.stat(path).st_mode)

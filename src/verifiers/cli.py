@@ -309,13 +309,20 @@ def _encode(record: dict[str, Any]) -> bytes:
 
 
 class _Output:
-    """Standard output, or a temporary file beside the target that replaces it when complete."""
+    """Standard output, or a temporary file beside the target that replaces it when complete.
+
+    Only a regular file (or a new one) is replaced that way: a device, a pipe or a socket
+    (``/dev/null``, ``/dev/stdout``, a FIFO) is written to directly, never replaced.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.temp: str | None = None
         if path == "-":
             self.stream: BinaryIO = sys.stdout.buffer
+            return
+        if os.path.exists(path) and not os.path.isfile(path):
+            self.stream = open(path, "wb")  # noqa: SIM115 - closed by commit() or abandon()
             return
         directory = os.path.dirname(os.path.abspath(path))
         fd, self.temp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
@@ -331,6 +338,8 @@ class _Output:
         """The run is complete: the output replaces the target."""
         if self.temp is None:
             self.stream.flush()
+            if self.stream is not sys.stdout.buffer:
+                self.stream.close()
             return
         self.stream.flush()
         os.fsync(self.stream.fileno())
@@ -345,6 +354,8 @@ class _Output:
         if self.temp is None:
             with contextlib.suppress(OSError, ValueError):
                 self.stream.flush()
+                if self.stream is not sys.stdout.buffer:
+                    self.stream.close()
             return None
         self.stream.close()
         partial = self.path + ".partial"
