@@ -167,7 +167,8 @@ class ProcessPool:
         on_crash: A worker that dies (segfault, OOM kill) is an infrastructure fault:
             ``"raise"`` raises :class:`~verifiers.errors.WorkerCrashed`; ``"skip"`` makes that
             item's outcome :class:`Crashed` (a reward turns it into ``None``, status ``infra_error``).
-        chunk_size: Items per message to a worker (default: chosen per call, at most 64).
+        chunk_size: Items per message to a worker (default: a third of what is still waiting
+            per worker, at most 64, so chunks shrink towards the end of a call).
         start_method: ``"spawn"`` (default; safe next to trainer threads) or ``"forkserver"``.
 
     The workers start on first use and serve every later call on this object (calls from
@@ -249,10 +250,12 @@ class ProcessPool:
         return f"ProcessPool(jobs={self.jobs}, timeout={self.timeout}, on_crash={self.on_crash!r})"
 
     # -- the scheduler ---------------------------------------------------------------------------------
-    def _chunk_size(self, n: int) -> int:
+    def _chunk_size(self, waiting: int) -> int:
+        """Items in the next chunk: a share of what is still waiting, so chunks shrink towards
+        the end and one slow row cannot leave a worker with a long tail (guided scheduling)."""
         if self.chunk_size is not None:
             return self.chunk_size
-        return max(1, min(64, n // (self.jobs * 4)))
+        return max(1, min(64, waiting // (self.jobs * 3)))
 
     def _start_worker(self) -> _Worker:
         worker = _Worker(multiprocessing.get_context(self.start_method))
@@ -265,8 +268,7 @@ class ProcessPool:
 
     def _map(self, key: bytes, blob: bytes, items: list[Any]) -> list[Any]:
         n = len(items)
-        size = self._chunk_size(n)
-        pending: deque[list[int]] = deque(list(range(i, min(i + size, n))) for i in range(0, n, size))
+        pending: deque[int] = deque(range(n))
         out: list[Any] = [None] * n
         done = [False] * n
         left = n
@@ -276,7 +278,8 @@ class ProcessPool:
             while left:
                 for worker in self._workers:
                     if worker.ready and worker.chunk is None and pending:
-                        chunk = pending.popleft()
+                        size = min(self._chunk_size(len(pending)), len(pending))
+                        chunk = [pending.popleft() for _ in range(size)]
                         worker.chunk = chunk
                         worker.conn.send((key, None if key in worker.known else blob, [items[i] for i in chunk]))
                         worker.known.add(key)
@@ -307,7 +310,7 @@ class ProcessPool:
         ends = [w.state[1] + self.timeout for w in busy if w.chunk is not None and w.state[0] >= 0]
         return max(0.005, min(ends) - now + 0.001) if ends else self.timeout
 
-    def _collect(self, worker: _Worker, out: list[Any], done: list[bool], pending: deque[list[int]]) -> int:
+    def _collect(self, worker: _Worker, out: list[Any], done: list[bool], pending: deque[int]) -> int:
         """Read what ``worker`` sent, or deal with its death; the number of items finished."""
         try:
             if worker.conn.poll():
@@ -335,7 +338,7 @@ class ProcessPool:
             raise WorkerCrashed(f"a worker process failed to start (exit code {code})")
         return self._lost_worker(worker, out, done, pending, timed_out=False)
 
-    def _enforce_deadlines(self, out: list[Any], done: list[bool], pending: deque[list[int]]) -> int:
+    def _enforce_deadlines(self, out: list[Any], done: list[bool], pending: deque[int]) -> int:
         finished = 0
         now = time.monotonic()
         assert self.timeout is not None
@@ -346,7 +349,7 @@ class ProcessPool:
         return finished
 
     def _lost_worker(
-        self, worker: _Worker, out: list[Any], done: list[bool], pending: deque[list[int]], *, timed_out: bool
+        self, worker: _Worker, out: list[Any], done: list[bool], pending: deque[int], *, timed_out: bool
     ) -> int:
         """``worker`` was killed (deadline) or died: its current item gets its outcome, the rest
         of its chunk goes back to the queue, and it is replaced on the next round."""
@@ -357,12 +360,12 @@ class ProcessPool:
         if not chunk:
             return 0
         if not 0 <= position < len(chunk):  # died between items: nobody is to blame, grade them again
-            pending.appendleft(chunk)
+            pending.extendleft(reversed(chunk))
             return 0
         index = chunk[position]
         rest = [i for i in chunk if i != index and not done[i]]
         if rest:
-            pending.appendleft(rest)
+            pending.extendleft(reversed(rest))
         if timed_out:
             out[index], done[index] = TimedOut(self.timeout), True
             return 1
