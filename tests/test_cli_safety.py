@@ -219,11 +219,11 @@ def test_a_wrongly_typed_option_names_the_option(tmp_path, capsys):
 # 9. Ctrl-C, SIGTERM, NaN
 
 
-def _interrupt(tmp_path, sig):
+def _interrupt(tmp_path, sig, *extra):
     src, out = tmp_path / "big.jsonl", tmp_path / "out.jsonl"
     src.write_text(GOOD.replace('"1"}', '"2"}') * 200_000)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "verifiers", "score", str(src), "-o", str(out), "-q", "--batch-size", "64"],
+        [sys.executable, "-m", "verifiers", "score", str(src), "-o", str(out), "-q", "--batch-size", "64", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
@@ -243,6 +243,15 @@ def test_ctrl_c_says_how_many_rows_were_written_and_exits_130(tmp_path):
     assert "Traceback" not in err and "interrupted after" in err and "rows were written" in err
     assert not out.exists()
     assert Path(str(out) + ".partial").exists()
+
+
+def test_ctrl_c_with_worker_processes_stops_promptly(tmp_path):
+    """With --jobs, batches are scored on a helper thread by worker processes: Ctrl-C still ends
+    the run at once, kills the workers and keeps what was written."""
+    code, err, out = _interrupt(tmp_path, signal.SIGINT, "--jobs", "2")
+    assert code == 130, err
+    assert "Traceback" not in err and "interrupted after" in err
+    assert not out.exists() and Path(str(out) + ".partial").exists()
 
 
 def test_sigterm_stops_cleanly_and_exits_143(tmp_path):

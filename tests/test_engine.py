@@ -136,3 +136,29 @@ def test_a_kernel_bug_raises_in_the_caller_and_the_pool_survives(pool):
     with pytest.raises(ZeroDivisionError):
         Broken(backend=pool)(["a", "boom", "b"], target=["a", "a", "b"])
     assert Toy(backend=pool)(["ok"], target=["ok"]) == [1.0]
+
+
+def test_close_from_another_thread_stops_a_running_map():
+    """Ctrl-C in the CLI closes the pool while its scoring thread is inside map()."""
+    import threading
+    import time
+
+    from verifiers.errors import InfrastructureError
+
+    p = ProcessPool(jobs=1)  # no deadline: only close() can end the stuck row
+    errors = []
+
+    def grade():
+        try:
+            Toy(backend=p)(["spin"], target=["x"])
+        except InfrastructureError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=grade)
+    thread.start()
+    time.sleep(1.0)  # let the worker start the row
+    p.close()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and len(errors) == 1
+    assert Toy(backend=p)(["ok"], target=["ok"]) == [1.0]  # the pool is usable again
+    p.close()

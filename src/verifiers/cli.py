@@ -18,9 +18,11 @@ import contextlib
 import json
 import math
 import os
+import queue
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO
@@ -448,8 +450,6 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def _in_main_thread() -> bool:
-    import threading
-
     return threading.current_thread() is threading.main_thread()
 
 
@@ -479,14 +479,17 @@ def _run(
     key = args.key
     warned_absent = False
     group_of = _group_key(reward, _parse_pairs(args.map or [], "--map"))
-    for batch in _batches(_read_rows(source, consumed), args.batch_size, group_of, err):
-        try:
-            results = _score_batch(reward, batch, fields)
-        except InfrastructureError as exc:
-            err.write(f"verify: infrastructure failure at lines {batch[0].line}-{batch[-1].line}: {exc}\n")
+    batches = _batches(_read_rows(source, consumed), args.batch_size, group_of, err)
+    scored = _scored_ahead if reward.backend is not None else _scored_inline
+    for batch, results, failure in scored(batches, lambda batch: _score_batch(reward, batch, fields)):
+        if isinstance(failure, InfrastructureError):
+            err.write(f"verify: infrastructure failure at lines {batch[0].line}-{batch[-1].line}: {failure}\n")
             tally.aborted = True
             return EXIT_INFRA
-        except Exception as exc:  # a bug in a reward: report it, keep every row, go on
+        if failure is not None and not isinstance(failure, Exception):
+            raise failure
+        if failure is not None:  # a bug in a reward: report it, keep every row, go on
+            exc = failure
             detail = f"internal error: {type(exc).__name__}: {exc}"
             err.write(f"verify: lines {batch[0].line}-{batch[-1].line}: {detail} (rows kept with null reward)\n")
             results = [(Verdict(None, Status.INFRA_ERROR, detail=detail), {}) for _ in batch]
@@ -525,6 +528,48 @@ def _run(
     if tally.internal_errors:
         return EXIT_INFRA
     return EXIT_DATA if tally.problems else EXIT_OK
+
+
+_Scored = tuple[list[_Row], list[tuple[Verdict, dict[str, Verdict]]], BaseException | None]
+
+
+def _scored_inline(batches: Iterator[list[_Row]], score: Callable[[list[_Row]], Any]) -> Iterator[_Scored]:
+    """Each batch with its results, or with the exception that scoring it raised."""
+    for batch in batches:
+        try:
+            yield batch, score(batch), None
+        except Exception as exc:
+            yield batch, [], exc
+
+
+def _scored_ahead(batches: Iterator[list[_Row]], score: Callable[[list[_Row]], Any]) -> Iterator[_Scored]:
+    """As :func:`_scored_inline`, but batch k is scored on a helper thread (which mostly waits
+    for the worker processes) while this thread reads batch k+1 and writes batch k-1, so the
+    workers are not idle while the rows are parsed and written. One batch in flight: memory
+    stays bounded. The thread is a daemon: an interrupted run does not wait for it."""
+    todo: queue.Queue[list[_Row] | None] = queue.Queue(maxsize=1)
+    done: queue.Queue[_Scored] = queue.Queue(maxsize=1)
+
+    def work() -> None:
+        while (batch := todo.get()) is not None:
+            try:
+                done.put((batch, score(batch), None))
+            except BaseException as exc:  # handed to the reading thread, which decides
+                done.put((batch, [], exc))
+
+    threading.Thread(target=work, name="verify-scoring", daemon=True).start()
+    in_flight = False
+    try:
+        for batch in batches:
+            todo.put(batch)
+            if in_flight:
+                yield done.get()
+            in_flight = True
+        if in_flight:
+            yield done.get()
+    finally:
+        with contextlib.suppress(queue.Full):
+            todo.put_nowait(None)
 
 
 def _tally(tally: _Tally, row: _Row, combined: Verdict, parts: dict[str, Verdict], err: IO[str]) -> None:

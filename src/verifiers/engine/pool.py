@@ -115,12 +115,16 @@ class _Worker:
         self.known: set[bytes] = set()
         self.chunk: list[int] | None = None  # indices of the items it is grading
 
-    def kill(self) -> None:
+    def send_kill(self) -> None:
+        """SIGKILL to the worker's process group (what its row started dies too), then to it."""
         pid = self.process.pid
         if pid is not None:
             for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
                 with contextlib.suppress(OSError):
                     kill()
+
+    def kill(self) -> None:
+        self.send_kill()
         self.process.join(timeout=5)
         self.conn.close()
 
@@ -210,6 +214,7 @@ class ProcessPool:
         self.start_method = start_method
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
+        self._closing = False
         self._finalizer = weakref.finalize(self, _stop_all, self._workers)
 
     # -- public ------------------------------------------------------------------------------------
@@ -221,12 +226,24 @@ class ProcessPool:
         blob = pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
         key = hashlib.blake2b(blob, digest_size=16).digest()
         with self._lock:
+            self._closing = False
             return self._map(key, blob, list(items))
 
     def close(self) -> None:
-        """Stop the worker processes (a later :meth:`map` starts new ones)."""
-        with self._lock:
-            _stop_all(self._workers)
+        """Stop the worker processes (a later :meth:`map` starts new ones).
+
+        Called while another thread is in :meth:`map` (e.g. on Ctrl-C), it kills the workers
+        at once, and that :meth:`map` raises :class:`~verifiers.errors.InfrastructureError`.
+        """
+        if self._lock.acquire(blocking=False):
+            try:
+                _stop_all(self._workers)
+            finally:
+                self._lock.release()
+            return
+        self._closing = True
+        for worker in list(self._workers):
+            worker.send_kill()
 
     def __enter__(self) -> ProcessPool:
         return self
@@ -244,6 +261,7 @@ class ProcessPool:
         self.__dict__.update(state)
         self._workers = []
         self._lock = threading.Lock()
+        self._closing = False
         self._finalizer = weakref.finalize(self, _stop_all, self._workers)
 
     def __repr__(self) -> str:
@@ -289,6 +307,8 @@ class ProcessPool:
                 ready = multiprocessing.connection.wait(
                     [w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=self._wait_time(busy)
                 )
+                if self._closing:
+                    raise InfrastructureError("the process pool was closed while it was grading")
                 for worker in busy:
                     if worker.conn in ready or worker.process.sentinel in ready:
                         left -= self._collect(worker, out, done, pending)
