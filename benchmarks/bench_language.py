@@ -4,7 +4,7 @@ Run: python benchmarks/bench_language.py [--quick]
 
 The reference is what the issue calls "plain per-row langdetect": ``1.0 if detect(cot) == target
 else 0.0`` with langdetect 1.0.9 seeded (``DetectorFactory.seed = 0``), on the same CoT text
-(the think block, found by our ``extract_cot``).
+(the think block, found by ``verifiers.extract.tags.think_content``, the reader the reward uses).
 
 Speed: synthetic reasoning rows, all distinct (a step number in every sentence, so neither our
 batch de-duplication nor a cache of whole rows helps). About 70% English, 12% English/Chinese
@@ -13,8 +13,9 @@ detector cache is cleared before each timed run. At batch size 65536 langdetect 
 rows/s is extrapolated from the 1024-row run (it is per-row work, so it scales linearly).
 
 Accuracy: on tests/golden/language.jsonl (hand-labelled rows; mixed rows carry the known
-proportion), the mean absolute error and the share of rows within each row's tolerance, for
-every row with a numeric expected value, and for the mixed rows alone. Also: how many golden
+proportion), the mean absolute error and the share of rows within TOLERANCE (0.01, the one
+tolerance tests/test_language.py uses for every row), for every row with a numeric expected
+value, and for the mixed rows alone. Also: how many golden
 rows unseeded langdetect answers differently across 10 calls.
 """
 
@@ -34,10 +35,13 @@ from langdetect import DetectorFactory
 from langdetect import detect as ld_detect
 from langdetect.lang_detect_exception import LangDetectException
 
+from verifiers.extract.tags import think_content
 from verifiers.shaping import language as lang_mod
-from verifiers.shaping.language import LanguageConsistency, extract_cot
+from verifiers.shaping.language import LanguageConsistency
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden" / "language.jsonl"
+#: One absolute tolerance for every golden row (tests/test_language.py's TOLERANCE).
+TOLERANCE = 0.01
 
 EN = [
     "Let me think about how to set up the equation for this problem.",
@@ -97,7 +101,7 @@ def langdetect_reward(completions: Sequence[str], language: Sequence[str]) -> li
     """Per-row seeded langdetect: 1.0 when the CoT's detected language is the target."""
     out = []
     for text, target in zip(completions, language):
-        cot = extract_cot(text) or ""
+        cot = think_content(text) or ""
         try:
             code = ld_detect(cot).split("-")[0]
         except LangDetectException:
@@ -153,12 +157,13 @@ def bench_accuracy() -> None:
     ours = LanguageConsistency()(completions, language=targets)
     ref = langdetect_reward(completions, targets)
     print(f"\nagreement with {len(cases)} labelled golden rows (tests/golden/language.jsonl)")
-    print(f"{'':>28} {'MAE':>7} {'within tol':>11} {'pure within':>12} {'mixed MAE':>10} {'mixed within':>13}")
+    within_label = f"within {TOLERANCE}"
+    print(f"{'':>28} {'MAE':>7} {within_label:>11} {'pure within':>12} {'mixed MAE':>10} {'mixed within':>13}")
     mixed = [i for i, c in enumerate(cases) if 0.0 < c["expected"] < 1.0]
     pure = [i for i in range(len(cases)) if i not in set(mixed)]
     for label, got in (("ours", ours), ("langdetect (seeded, per row)", ref)):
         errs = [abs(g - c["expected"]) for g, c in zip(got, cases)]
-        within = [e <= c["tolerance"] + 1e-9 for e, c in zip(errs, cases)]
+        within = [e <= TOLERANCE + 1e-9 for e in errs]
         m_err = [errs[i] for i in mixed]
         m_within = [within[i] for i in mixed]
         p_within = [within[i] for i in pure]
@@ -172,7 +177,7 @@ def bench_accuracy() -> None:
     DetectorFactory.seed = None
     flaky = 0
     for text in completions:
-        cot = extract_cot(text) or ""
+        cot = think_content(text) or ""
         answers = set()
         for _ in range(10):
             try:

@@ -1,6 +1,6 @@
 """Rows/s of the length rewards and the repetition penalty, against their references.
 
-Run: python benchmarks/bench_length.py [--quick]
+Run: python benchmarks/bench_length.py [--quick] [--runs 5] [--sizes 64,1024]
 
 For each batch size (1, 64, 1024, 65536) it measures, in the same run:
 
@@ -16,7 +16,9 @@ For each batch size (1, 64, 1024, 65536) it measures, in the same run:
 * repetition: our full ``__call__`` vs a per-row Python statement of open-r1's
   ``get_repetition_penalty_reward`` (values checked equal first).
 
-Each figure is the best of several runs (fewer for big batches), in rows per second.
+Each figure is the best of several runs (fewer for big batches), in rows per second. With
+``--runs N`` the whole measurement is repeated N times (sizes interleaved) and each figure is
+printed as the median over the N, with min-max.
 """
 
 from __future__ import annotations
@@ -26,14 +28,16 @@ import math
 import os
 import platform
 import random
+import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-from verifiers import RewardConfig, RewardFunction, Status, Verdict
+from verifiers import RewardConfig, Status, Verdict
+from verifiers.base import Batch, BatchReward, Scores
 from verifiers.shaping.length import CosineLength, KimiLength, SoftOverlong, cosine_kernel, kimi_kernel, overlong_kernel
 from verifiers.shaping.repetition import RepetitionPenalty
 
@@ -80,17 +84,19 @@ def openr1_repetition(texts: list[str], ngram_size: int = 3, max_penalty: float 
     return out
 
 
-class ColumnCorrect(RewardFunction[RewardConfig]):
+class ColumnCorrect(BatchReward[RewardConfig]):
     """An inner accuracy reward that reads precomputed correctness from a ``correct`` column."""
 
     name = "column_correct"
     columns = ("correct",)
 
-    def score(self, completions: Sequence[Any], **columns: Any) -> list[Verdict]:
-        return [Verdict(1.0, Status.CORRECT) if ok else Verdict(0.0, Status.INCORRECT) for ok in columns["correct"]]
+    def grade_batch(self, batch: Batch) -> Scores:
+        values = [1.0 if ok else 0.0 for ok in batch.column("correct") or []]
 
-    def __call__(self, completions: Sequence[Any] | None = None, **columns: Any) -> list[float | None]:
-        return [1.0 if ok else 0.0 for ok in columns["correct"]]
+        def describe(i: int, value: float) -> Verdict:
+            return Verdict(value, Status.CORRECT if value else Status.INCORRECT)
+
+        return Scores.from_values(values, {}, describe)
 
 
 # -- timing -------------------------------------------------------------------------------------
@@ -123,7 +129,10 @@ def make_text(rng: random.Random, n_words: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smaller time budget per figure")
+    parser.add_argument("--runs", type=int, default=1, help="repeat every figure; print median (min-max) over runs")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated batch sizes")
     args = parser.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",")]
     budget = 0.1 if args.quick else 0.4
     try:
         from trl.rewards import get_soft_overlong_punishment
@@ -152,8 +161,8 @@ def main() -> None:
     repetition = RepetitionPenalty()
     trl = get_soft_overlong_punishment(MAX_LEN, 1024) if get_soft_overlong_punishment else None
 
-    rows_out = []
-    for n in SIZES:
+    figs: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
+    for n in [n for _ in range(args.runs) for n in sizes]:
         lengths, correct, ids = all_lengths[:n], all_correct[:n], all_ids[:n]
         arr_len, arr_ok, arr_grp = np.array(lengths), np.array(correct), np.array(all_groups[:n])
         comps, sols, texts = all_completions[:n], all_solutions[:n], all_texts[:n]
@@ -192,17 +201,29 @@ def main() -> None:
         assert repetition(completions=texts) == openr1_repetition(texts)
         run("repetition call", repetition, completions=texts)
         run("repetition open-r1", openr1_repetition, texts)
-        rows_out.append((n, fig))
+        figs[n].append(fig)
 
+    ratios = {
+        "overlong call / TRL": ("overlong call", "overlong TRL"),
+        "overlong kernel / TRL": ("overlong kernel", "overlong TRL"),
+        "cosine kernel / open-r1": ("cosine kernel", "cosine open-r1 formula"),
+        "kimi kernel / open-r1": ("kimi kernel", "kimi open-r1 formula"),
+        "repetition / open-r1": ("repetition call", "repetition open-r1"),
+    }
+    if args.runs > 1:
+        print(f"# every figure: median (min-max) over {args.runs} runs of the whole measurement")
+    for n in sizes:
+        runs = figs[n]
         print(f"\n## batch {n}")
-        for name, value in fig.items():
-            print(f"  {name:28s} {fmt(value)} rows/s")
-        if "overlong TRL" in fig:
-            print(f"  ratio overlong call / TRL       {fig['overlong call'] / fig['overlong TRL']:6.2f}x")
-            print(f"  ratio overlong kernel / TRL     {fig['overlong kernel'] / fig['overlong TRL']:6.2f}x")
-        print(f"  ratio cosine kernel / open-r1   {fig['cosine kernel'] / fig['cosine open-r1 formula']:6.2f}x")
-        print(f"  ratio kimi kernel / open-r1     {fig['kimi kernel'] / fig['kimi open-r1 formula']:6.2f}x")
-        print(f"  ratio repetition / open-r1      {fig['repetition call'] / fig['repetition open-r1']:6.2f}x")
+        for name in runs[0]:
+            values = [f[name] for f in runs]
+            extra = f"  ({fmt(min(values)).strip()}-{fmt(max(values)).strip()})" if len(runs) > 1 else ""
+            print(f"  {name:28s} {fmt(statistics.median(values))} rows/s{extra}")
+        for label, (a, b) in ratios.items():
+            if b in runs[0]:
+                values = [f[a] / f[b] for f in runs]
+                extra = f"  ({min(values):.2f}-{max(values):.2f})" if len(runs) > 1 else ""
+                print(f"  ratio {label:24s} {statistics.median(values):6.2f}x{extra}")
 
 
 if __name__ == "__main__":
