@@ -479,7 +479,8 @@ def _run(
     key = args.key
     warned_absent = False
     group_of = _group_key(reward, _parse_pairs(args.map or [], "--map"))
-    batches = _batches(_read_rows(source, consumed), args.batch_size, group_of, err)
+    size = args.batch_size or (1024 if reward.backend is not None else 256)
+    batches = _batches(_read_rows(source, consumed), size, group_of, err)
     scored = _scored_ahead if reward.backend is not None else _scored_inline
     for batch, results, failure in scored(batches, lambda batch: _score_batch(reward, batch, fields)):
         if isinstance(failure, InfrastructureError):
@@ -670,7 +671,11 @@ def make_parser() -> argparse.ArgumentParser:
         "--on-crash", choices=("raise", "skip"), default="raise",
         help="a crashed worker stops the run (raise, default) or gives that row a null reward (skip)",
     )
-    score.add_argument("--batch-size", type=_count(1), default=256, help="rows scored together (memory bound)")
+    score.add_argument(
+        "--batch-size", type=_count(1), default=None,
+        help="rows scored together, the memory bound (default: 256; 1024 with worker processes, which "
+        "keeps them busy across uneven rows)",
+    )
     score.add_argument("--key", default="verify", help="name of the field added to each row (default: verify)")
     score.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     score.set_defaults(func=cmd_score)

@@ -139,8 +139,11 @@ class _Worker:
 
 
 def _stop_all(workers: list[_Worker]) -> None:
-    for worker in workers:
-        worker.stop()
+    """Stop every worker. Also runs at interpreter exit, possibly while a daemon thread that was
+    inside ``map`` retires the same workers: nothing here may raise."""
+    for worker in list(workers):
+        with contextlib.suppress(Exception):
+            worker.stop()
     workers.clear()
 
 
