@@ -2,13 +2,12 @@
 
 from verifiers.extract.answer import extract_answer, last_boxed
 from verifiers.extract.messages import completion_text
-from verifiers.extract.tags import count_tags, find_tags, last_tag_content, think_content
+from verifiers.extract.tags import count_tags, last_tag_content, think_content
 
 __all__ = [
     "completion_text",
     "count_tags",
     "extract_answer",
-    "find_tags",
     "last_boxed",
     "last_tag_content",
     "think_content",

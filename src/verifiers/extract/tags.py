@@ -18,7 +18,6 @@ __all__ = [
     "TAGS",
     "THINK",
     "count_tags",
-    "find_tags",
     "last_tag_content",
     "tag_pattern",
     "think_content",
@@ -36,15 +35,6 @@ _TAG_LIST = list(TAGS)
 def tag_pattern(think_only: bool = False) -> re.Pattern[str]:
     """The compiled pattern that finds the four tags (or only ``<think>`` and ``</think>``)."""
     return _THINK_TAG if think_only else _ANY_TAG
-
-
-def find_tags(text: str, think_only: bool = False) -> list[str]:
-    """The tags of ``text``, in order of appearance.
-
-    >>> find_tags("<think>a</think> <THINK> <answer>b</answer>")
-    ['<think>', '</think>', '<answer>', '</answer>']
-    """
-    return tag_pattern(think_only).findall(text)
 
 
 def count_tags(text: str) -> tuple[int, int, int, int]:
