@@ -271,9 +271,21 @@ class BaseReward(ABC):
         """A reproducibility string: what is computed, with every setting, and the version."""
 
 
-def _check_backend(backend: Any, owner: str) -> Backend | None:
-    if backend is not None and not callable(getattr(backend, "map", None)):
+def check_backend(backend: Any, parts: Sequence[Any], owner: str) -> Backend | None:
+    """``backend``, checked: ``None`` or something with ``map``, and, when given, every part
+    must be able to run on it (a :class:`BaseReward`).
+
+    Raises:
+        ConfigError: otherwise, naming the part.
+    """
+    if backend is None:
+        return None
+    if not callable(getattr(backend, "map", None)):
         raise ConfigError(f"{owner}: backend must be None or have a map() method (e.g. ProcessPool), not {backend!r}")
+    for part in parts:
+        if not isinstance(part, BaseReward):
+            name = getattr(part, "__name__", part)
+            raise ConfigError(f"{owner}: {name!r} only follows the Reward protocol and cannot run on {backend!r}")
     return backend  # type: ignore[no-any-return]
 
 
@@ -400,14 +412,9 @@ class RewardFunction(BaseReward, Generic[C]):
             self.config: C = dataclasses.replace(base, **overrides) if overrides else base  # type: ignore[assignment]
         except TypeError as exc:
             raise ConfigError(f"{type(self).__name__}: {exc}") from None
-        self.backend = _check_backend(backend, type(self).__name__)
         # TRL logs each reward under reward_func.__name__.
         self.__name__ = self.name
-        if backend is not None:
-            for part in self.parts:
-                if not isinstance(part, BaseReward):
-                    name = getattr(part, "__name__", part)
-                    raise ConfigError(f"{name!r} only follows the Reward protocol and cannot run on {backend!r}")
+        self.backend = check_backend(backend, self.parts, type(self).__name__)
 
     @property
     def parts(self) -> tuple[Any, ...]:

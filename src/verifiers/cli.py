@@ -420,7 +420,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if _in_main_thread():
         signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        code = _run(args, reward, fields, signature, source, consumed, out, tally, bar, err)
+        code = _run(args, mapping, reward, fields, signature, source, consumed, out, tally, bar, err)
         if tally.aborted:
             partial = out.abandon()
             where = f", into {partial} ({out.path} was left unchanged)" if partial else ""
@@ -466,6 +466,7 @@ def _stopped(out: _Output, tally: _Tally, err: IO[str], how: str, code: int) -> 
 
 def _run(
     args: argparse.Namespace,
+    mapping: dict[str, str],
     reward: WeightedSum,
     fields: _Fields,
     signature: str,
@@ -478,7 +479,7 @@ def _run(
 ) -> int:
     key = args.key
     warned_absent = False
-    group_of = _group_key(reward, _parse_pairs(args.map or [], "--map"))
+    group_of = _group_key(reward, mapping)
     size = args.batch_size or (1024 if reward.backend is not None else 256)
     batches = _batches(_read_rows(source, consumed), size, group_of, err)
     scored = _scored_ahead if reward.backend is not None else _scored_inline

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from verifiers._version import __version__
-from verifiers.base import BaseReward, Scores, _check_backend, _check_completions, nested_scores
+from verifiers.base import BaseReward, Scores, _check_completions, check_backend, nested_scores
 from verifiers.engine.backends import Backend
 from verifiers.errors import ConfigError, InputError
 from verifiers.types import Completion, Fault, Reward, Status, Verdict
@@ -36,15 +36,17 @@ def _unique_names(rewards: Sequence[Reward]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _check_parts(rewards: Sequence[Any], backend: Backend | None, what: str) -> None:
-    _check_backend(backend, what)
-    for reward in rewards:
+def _combine_parts(combination: BaseReward, parts: Sequence[Any], backend: Backend | None, name: str) -> None:
+    """Check the parts and the backend, and set the combination's protocol attributes from its
+    parts: their columns (required by any part), optional columns, and grouping."""
+    for reward in parts:
         if not isinstance(reward, Reward):
             raise ConfigError(f"{reward!r} does not follow the Reward protocol")
-        if backend is not None and not isinstance(reward, BaseReward):
-            raise ConfigError(
-                f"{what}: {reward.__name__!r} only follows the Reward protocol and cannot run on {backend!r}"
-            )
+    combination.backend = check_backend(backend, parts, name)
+    combination.columns = _union(parts, "columns")
+    combination.optional_columns = tuple(c for c in _union(parts, "optional_columns") if c not in combination.columns)
+    combination.grouped = any(getattr(r, "grouped", False) for r in parts)
+    combination.__name__ = name
 
 
 def _union(rewards: Sequence[Any], attribute: str) -> tuple[str, ...]:
@@ -90,7 +92,7 @@ class WeightedSum(BaseReward):
         pairs = tuple(p if isinstance(p, tuple) else (p, 1.0) for p in parts)
         if not pairs:
             raise ConfigError("WeightedSum needs at least one reward")
-        _check_parts([r for r, _ in pairs], backend, name)
+        _combine_parts(self, [r for r, _ in pairs], backend, name)
         for reward, weight in pairs:
             if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
                 raise ConfigError(f"weight of {reward.__name__} must be a finite number, not {weight!r}")
@@ -100,11 +102,6 @@ class WeightedSum(BaseReward):
         self._parts = tuple(r for r, _ in pairs)
         self.none = none
         self.names = _unique_names(self._parts)
-        self.backend = backend
-        self.columns = _union(self._parts, "columns")
-        self.optional_columns = tuple(c for c in _union(self._parts, "optional_columns") if c not in self.columns)
-        self.grouped = any(getattr(r, "grouped", False) for r in self._parts)
-        self.__name__ = name
 
     @property
     def parts(self) -> tuple[Any, ...]:
@@ -134,11 +131,9 @@ class WeightedSum(BaseReward):
         >>> total[0].reward, parts["accuracy"][0].status.value, parts["format"][0].status.value
         (1.0, 'correct', 'bad_format')
         """
-        combined, per_part = self._combine(self._checked(completions), columns, self.backend)
+        checked = _check_completions(completions, self.__name__)
+        combined, per_part = self._combine(checked, columns, self.backend)
         return combined.verdicts(), {name: scores.verdicts() for name, scores in per_part.items()}
-
-    def _checked(self, completions: Any) -> Sequence[Any]:
-        return _check_completions(completions, self.__name__)
 
     def _evaluate(self, completions: Sequence[Any], columns: Mapping[str, Any], backend: Backend | None) -> Scores:
         return self._combine(completions, columns, backend)[0]
@@ -208,14 +203,10 @@ class Gated(BaseReward):
     def __init__(
         self, reward: Reward, *, gate: Reward, name: str | None = None, backend: Backend | None = None
     ) -> None:
-        _check_parts([reward, gate], backend, name or "Gated")
+        default = f"{getattr(reward, '__name__', 'reward')}_if_{getattr(gate, '__name__', 'gate')}"
+        _combine_parts(self, [reward, gate], backend, name or default)
         self.reward = reward
         self.gate = gate
-        self.backend = backend
-        self.columns = _union([reward, gate], "columns")
-        self.optional_columns = tuple(c for c in _union([reward, gate], "optional_columns") if c not in self.columns)
-        self.grouped = any(getattr(r, "grouped", False) for r in (reward, gate))
-        self.__name__ = name or f"{reward.__name__}_if_{gate.__name__}"
 
     @property
     def parts(self) -> tuple[Any, ...]:
