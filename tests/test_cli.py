@@ -246,13 +246,13 @@ def test_a_reward_bug_keeps_every_row_and_exits_3(tmp_path, capsys, monkeypatch)
     """An unexpected exception inside a reward is our fault: rows kept (null, infra_error), exit 3."""
     from verifiers.math.reward import MathAccuracy
 
-    def broken(self, text, row):
-        if text == "boom":
+    def broken(self, batch):
+        if "boom" in batch.texts:
             raise ZeroDivisionError("kernel bug")
-        return original(self, text, row)
+        return original(self, batch)
 
-    original = MathAccuracy.grade
-    monkeypatch.setattr(MathAccuracy, "grade", broken)
+    original = MathAccuracy.grade_batch
+    monkeypatch.setattr(MathAccuracy, "grade_batch", broken)
     src = tmp_path / "in.jsonl"
     src.write_text('{"completion": "\\\\boxed{1}", "solution": "1"}\n{"completion": "boom", "solution": "1"}\n'
                    '{"completion": "\\\\boxed{2}", "solution": "2"}\n')

@@ -181,7 +181,7 @@ QUICK = [r for r in ROWS if not r["id"].startswith("hostile")]
 
 def test_pickle_round_trip():
     texts, sols = _golden_batch(QUICK)
-    for reward in (accuracy_reward, MathAccuracy(low=-1.0, rel_tol=1e-3)):
+    for reward in (accuracy_reward, MathAccuracy(low=-1.0, strategies="answer_tag,boxed", timeout=2.0)):
         clone = pickle.loads(pickle.dumps(reward))
         assert clone == reward and clone.signature() == reward.signature()
         assert clone.score(texts, solution=sols) == reward.score(texts, solution=sols)
@@ -212,17 +212,13 @@ def test_process_pool_backend_matches_serial():
 # -- parity with math-verify ------------------------------------------------------------------
 #: Every row where we deliberately disagree with math-verify 0.9 (default parse + verify).
 DIFFERENCES = {
-    "r1-box-in-think-only": "math-verify reads 'final answer is 4' in prose; we read only boxes and answer tags",
     "r1-answer-beats-think-box": "we read the <answer> tag before boxes elsewhere; math-verify prefers any box",
-    "r1-prose-in-answer": "math-verify mines 'The answer is 5' inside the tag; we compare the tag content as is",
-    "r1-unclosed-answer": "math-verify falls back to the last number; an unclosed tag is no answer for us",
     "r1-multiple-answer-tags": "math-verify extracts nothing from '<answer>5</answer>' (a number glued to tags)",
     "r1-conversation-style-text": "math-verify does not read LaTeX (4\\pi) without $ delimiters or a box",
+    "r1-decimal-too-rough": "0.333 is 1/3 to the 3 decimals written; math-verify rounds both sides to 6 decimals",
+    "math-pi-approx": "3.14 is pi to the 2 decimals written; math-verify rounds both sides to 6 decimals",
     "math-degrees-unicode": "we drop the unicode degree sign; math-verify cannot parse 45°",
     "math-truncated-box": "a truncated last box is no answer for us; math-verify takes an earlier box",
-    "math-no-box": "no box and no tag is no answer for us; math-verify reads the last number of the text",
-    "math-tolerance-relative": "our rel_tol 1e-6 accepts 1.0000001 for 1; math-verify compares without a tolerance "
-    "(it rejects 1.0000001, and even 1.000000000000001, for 1)",
     "gsm-tiny-float-gold": "we write float gold 1e-07 as 0.0000001; math-verify parses '1e-07' as e-7",
     "gsm-list-gold": "a list gold is unusable (None) for us; math-verify parses its repr and finds 1",
     "gold-boxed-only": "math-verify extracts nothing from '<answer>3</answer>'; we read the tag",

@@ -1,4 +1,4 @@
-"""Math answer verification: normalize → parse → compare → reward."""
+"""Math answer verification: extract → parse (fast, exact) → compare → (bounded sympy tail) → reward."""
 
 from verifiers.math.compare import Comparison, compare_answers
 from verifiers.math.reward import MathAccuracy, MathConfig, accuracy_reward, grade_math, reference_answer

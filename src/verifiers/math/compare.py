@@ -1,27 +1,42 @@
-"""Compare a predicted answer with a reference in three stages: string, number, sympy.
+"""Compare a parsed prediction with a parsed reference, from cheap to expensive.
 
-1. **string**: the normalized strings are identical (:func:`~verifiers.math.normalize.normalize`);
-2. **number**: both are plain numbers, decimals or simple fractions, equal within ``rel_tol``
-   (exact rationals, so ``0.1 + 0.2`` style float error cannot creep in);
-3. **sympy**: both parse (``latex2sympy2_extended``) and are structurally equal, or equal
-   element by element (tuples, sets, intervals, equations), or their difference simplifies to
-   zero, or is a finite number within ``rel_tol``. Every expression is checked by
-   :func:`~verifiers.math.normalize.is_safe` before ``sympy.simplify`` sees it.
+:func:`equal` returns ``True``, ``False`` or ``None`` ("cannot tell here": the caller hands the
+pair to the bounded symbolic tail, :mod:`verifiers.math.symbolic`). The rules, in order:
+
+* **Exact values stay exact.** Two constant expressions are compared as Python ``Fraction``\\ s
+  when both are rational (``10^{18}+1`` never equals ``10^{18}``); otherwise numerically at 60
+  digits, equal when they agree to 40 significant digits (``2\\sqrt{2}`` and ``\\sqrt{8}``).
+* **Approximations** (a decimal written with *k* decimals, at the top of one side only) equal a
+  value that has no finite decimal expansion when rounding it to *k* decimals gives the
+  decimal: ``0.33`` for ``1/3``, ``3.14`` for ``\\pi``. A value with a finite expansion must
+  be written in full (``0.3`` is not ``0.35``); two decimals compare exactly.
+* **Expressions with variables** are evaluated at the same rational points (exactly when
+  rational, else numerically): equal at three points means equal (probabilistic identity
+  testing); unequal at one point means not equal.
+* **Structure**: an equation ``x = 3`` answers ``3`` (and the reverse); equations equal when
+  ``lhs - rhs`` are proportional; inequalities and intervals compare as sets of intervals
+  (``x > 2`` is ``(2, \\infty)``); sets, bare lists and ``\\pm`` compare without order, tuples
+  and intervals with order and brackets; matrices by shape and entries; text as normalized
+  words; a percent equals its number or its number over 100.
+
+>>> from verifiers.math.parse import parse
+>>> equal(parse("1000001"), parse("1000000")), equal(parse(r"\\frac{1}{3}"), parse("0.333"))
+(False, True)
+>>> equal(parse("x = 3"), parse("3")), equal(parse("(x+1)^2"), parse("x^2+2x+1"))
+(True, True)
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from verifiers.math.normalize import is_safe, normalize, parse_latex, parse_number
+from verifiers.math.evaluate import NotExact, TooBig, Undefined, exact, numeric
+from verifiers.math.parse import Node, Unparsed, parse
 
-__all__ = ["Comparison", "compare_answers"]
-
-_PERCENT = re.compile(r"\\?%\s*\.?\s*\$?\s*$")
-_MAX_ELEMENTS = 20
+__all__ = ["Comparison", "compare_answers", "constant_problem", "equal", "free_vars"]
 
 
 @dataclass(frozen=True)
@@ -30,11 +45,12 @@ class Comparison:
 
     Args:
         equal: Whether the answers were shown equal.
-        method: ``string``, ``number``, ``sympy`` or ``sympy-numeric`` when equal; otherwise
-            why not: ``number``, ``sympy``, ``unsafe``, ``sympy-error``, ``unparsed`` (the
-            prediction does not parse) or ``gold-unparsed`` (the reference does not parse).
+        method: How: ``fast`` (our parser and exact arithmetic), or the symbolic tail's
+            ``string``, ``sympy``, ``sympy-numeric``; when not equal, also ``undecided`` (the
+            fast path could not tell and the tail was off), ``unparsed``, ``gold-unparsed``,
+            ``unsafe``, ``sympy-error``.
 
-    >>> Comparison(True, "string").equal
+    >>> Comparison(True, "fast").equal
     True
     """
 
@@ -42,120 +58,586 @@ class Comparison:
     method: str
 
 
-def _close(a: Fraction, b: Fraction, rel_tol: float) -> bool:
-    if a == b:
-        return True
-    return abs(a - b) <= rel_tol * max(abs(a), abs(b))
-
-
-def _expr_equal(pred: Any, gold: Any, rel_tol: float) -> Comparison:
-    import sympy
-
-    if not (is_safe(pred) and is_safe(gold)):
-        return Comparison(False, "unsafe")
-    try:
-        diff = sympy.simplify(pred - gold)
-        if diff == 0:
-            return Comparison(True, "sympy")
-        if diff.is_number and gold.is_number and pred.is_number:
-            g, p, d = (complex(sympy.N(v)) for v in (gold, pred, diff))
-            if all(map(_finite, (g, p, d))) and abs(d) <= rel_tol * max(abs(g), abs(p)):
-                return Comparison(True, "sympy-numeric")
-    except Exception:  # sympy raises many types on odd input; that is "not shown equal"
-        return Comparison(False, "sympy-error")
-    return Comparison(False, "sympy")
-
-
-def _finite(z: complex) -> bool:
-    return abs(z.real) < float("inf") and abs(z.imag) < float("inf") and z == z
-
-
-def _equal(pred: Any, gold: Any, rel_tol: float) -> Comparison:
-    """Structural equality, then element-wise for containers, then :func:`_expr_equal`."""
-    import sympy
-
-    if pred == gold:  # identical trees, equal sets and intervals
-        return Comparison(True, "sympy")
-    if isinstance(gold, sympy.Equality) and isinstance(pred, sympy.Equality):
-        lhs = _equal(pred.lhs, gold.lhs, rel_tol)
-        return _equal(pred.rhs, gold.rhs, rel_tol) if lhs.equal else lhs
-    if isinstance(pred, sympy.Equality) and isinstance(pred.lhs, sympy.Symbol):
-        return _equal(pred.rhs, gold, rel_tol)  # "x = 5" for 5
-    if isinstance(gold, sympy.Equality) and isinstance(gold.lhs, sympy.Symbol):
-        return _equal(pred, gold.rhs, rel_tol)  # "5" for "x = 5"
-    if isinstance(pred, sympy.Tuple) and isinstance(gold, sympy.Tuple):
-        return _all_equal(pred.args, gold.args, rel_tol)
-    if isinstance(pred, sympy.Interval) and isinstance(gold, sympy.Interval):
-        if (pred.left_open, pred.right_open) != (gold.left_open, gold.right_open):
-            return Comparison(False, "sympy")
-        return _all_equal((pred.start, pred.end), (gold.start, gold.end), rel_tol)
-    if isinstance(pred, sympy.FiniteSet) and isinstance(gold, sympy.FiniteSet):
-        return _sets_equal(list(pred.args), list(gold.args), rel_tol)
-    if isinstance(pred, sympy.Expr) and isinstance(gold, sympy.Expr):
-        return _expr_equal(pred, gold, rel_tol)
-    return Comparison(False, "sympy")
-
-
-def _all_equal(preds: Any, golds: Any, rel_tol: float) -> Comparison:
-    if len(preds) != len(golds) or len(golds) > _MAX_ELEMENTS:
-        return Comparison(False, "sympy")
-    for p, g in zip(preds, golds):
-        result = _equal(p, g, rel_tol)
-        if not result.equal:
-            return result
-    return Comparison(True, "sympy")
-
-
-def _sets_equal(preds: list[Any], golds: list[Any], rel_tol: float) -> Comparison:
-    if len(preds) != len(golds) or len(golds) > _MAX_ELEMENTS:
-        return Comparison(False, "sympy")
-    left = list(preds)
-    for g in golds:
-        match = next((i for i, p in enumerate(left) if _equal(p, g, rel_tol).equal), None)
-        if match is None:
-            return Comparison(False, "sympy")
-        del left[match]
-    return Comparison(True, "sympy")
-
-
-def compare_answers(pred: str, gold: str, *, rel_tol: float = 1e-6, symbolic: bool = True) -> Comparison:
-    """Whether the predicted answer equals the reference (string, then number, then sympy).
-
-    A percent sign is dropped on both sides (``10\\%`` equals ``10``); a prediction with a
-    percent sign also equals its value over 100 (``10\\%`` equals ``0.1``).
-
-    Args:
-        pred: The model's extracted answer (LaTeX or plain text).
-        gold: The reference answer.
-        rel_tol: Relative tolerance for numbers that are not exactly equal.
-        symbolic: Whether to try sympy equivalence after string and number comparison.
-
-    Returns:
-        A :class:`Comparison`.
+def compare_answers(pred: str, gold: str, *, symbolic: bool = True) -> Comparison:
+    """Whether the answer ``pred`` equals the reference ``gold``: the fast path, then (when
+    it cannot tell and ``symbolic`` is on) the sympy tail, in this thread and without a
+    deadline. :class:`~verifiers.math.MathAccuracy` runs the tail behind a deadline instead.
 
     >>> compare_answers(r"\\dfrac{1}{2}", "0.5")
-    Comparison(equal=True, method='number')
-    >>> compare_answers(r"2\\sqrt{2}", r"\\sqrt{8}").equal, compare_answers("3", "4").equal
-    (True, False)
-    >>> compare_answers(r"\\{2, 1\\}", r"\\{1,2\\}").equal, compare_answers(r"-\\infty", r"\\infty").equal
-    (True, False)
+    Comparison(equal=True, method='fast')
+    >>> compare_answers("1000001", "1000000").equal, compare_answers(r"\\{2, 1\\}", r"\\{1,2\\}").equal
+    (False, True)
     """
-    p, g = normalize(pred), normalize(gold)
-    if p == g:
-        return Comparison(True, "string")
-    pn, gn = parse_number(p), parse_number(g)
-    if pn is not None and gn is not None:
-        if _close(pn, gn, rel_tol):
-            return Comparison(True, "number")
-        if _PERCENT.search(pred) and not _PERCENT.search(gold) and _close(pn / 100, gn, rel_tol):
-            return Comparison(True, "number")
-        return Comparison(False, "number")
+    try:
+        result = equal(parse(pred), parse(gold))
+    except Unparsed:
+        result = None
+    if result is not None:
+        return Comparison(result, "fast")
     if not symbolic:
-        return Comparison(False, "string")
-    gold_expr = parse_latex(g) if gn is None else parse_latex(str(gn))
-    if gold_expr is None:
-        return Comparison(False, "gold-unparsed")
-    pred_expr = parse_latex(p) if pn is None else parse_latex(str(pn))
-    if pred_expr is None:
-        return Comparison(False, "unparsed")
-    return _equal(pred_expr, gold_expr, rel_tol)
+        return Comparison(False, "undecided")
+    from verifiers.math.symbolic import compare_symbolic
+
+    return compare_symbolic(pred, gold)
+
+#: Relative agreement that counts as equal for numerically evaluated (irrational) values.
+REL_TOL = Fraction(1, 10**40)
+_MAX_ITEMS = 40
+#: Relative difference of a printed float from the value it stands for.
+_FLOAT_NOISE = Fraction(1, 10**12)
+_SCALARS = {"num", "var", "const", "add", "mul", "neg", "div", "pow", "fn", "pct"}
+_NAMED_CONSTANTS = {"e", "i"}  # a lone e or i is Euler's number or the imaginary unit
+
+
+def free_vars(node: Node) -> frozenset[str]:
+    """The variable names in ``node`` (``e`` and ``i`` are constants)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if not isinstance(n, tuple) or not n:
+            continue
+        if n[0] == "var":
+            if n[1] not in _NAMED_CONSTANTS:
+                out.add(n[1])
+            continue
+        if n[0] in ("num", "const", "text"):
+            continue
+        for part in n[1:]:
+            if isinstance(part, tuple):
+                if part and isinstance(part[0], str):
+                    stack.append(part)
+                else:
+                    stack.extend(x for x in part if isinstance(x, tuple))
+    return frozenset(out)
+
+
+def constant_problem(node: Node) -> str | None:
+    """Why a reference cannot be an answer (``\\frac{1}{0}``, ``0^{-1}``), else ``None``."""
+    if node[0] in _SCALARS and not free_vars(node):
+        try:
+            exact(node, {})
+        except Undefined as exc:
+            return str(exc)
+        except NotExact:
+            try:
+                numeric(node, {})
+            except Undefined as exc:
+                return str(exc)
+            except NotExact:
+                return None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Scalars
+
+
+def _digits(node: Node) -> int | None:
+    """Decimals written, when ``node`` is a (signed) decimal literal: an approximation."""
+    while node[0] == "neg":
+        node = node[1]
+    return node[2] if node[0] == "num" else None
+
+
+def _terminates(q: Fraction) -> bool:
+    d = q.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
+
+
+def _value(node: Node, env: dict[str, Fraction]) -> Any:
+    try:
+        return exact(node, env)
+    except TooBig:
+        raise
+    except NotExact:
+        return numeric(node, env)
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return a == b
+    from verifiers.math.evaluate import _mp
+
+    mp = _mp()
+    a, b = (mp.mpc(mp.mpf(x.numerator) / x.denominator) if isinstance(x, Fraction) else x for x in (a, b))
+    scale = max(mp.mpf(1), abs(a), abs(b))
+    return bool(abs(a - b) <= scale * mp.mpf(REL_TOL.numerator) / REL_TOL.denominator)
+
+
+def _approx_equal(approx: Any, digits: int, value: Any) -> bool:
+    """``approx`` (a decimal with ``digits`` decimals) is ``value`` rounded to that many
+    decimals, or agrees with it to 12 significant digits (a float's printed noise:
+    ``0.7071067811865476`` for ``\\frac{\\sqrt{2}}{2}``)."""
+    if isinstance(value, Fraction):
+        if _terminates(value):
+            return False  # a finite decimal must be written in full
+        if not isinstance(approx, Fraction):
+            return False
+        return abs(value - approx) < max(Fraction(1, 2 * 10**digits), abs(value) * _FLOAT_NOISE)
+    from verifiers.math.evaluate import _mp
+
+    mp = _mp()
+    a = mp.mpc(mp.mpf(approx.numerator) / approx.denominator) if isinstance(approx, Fraction) else approx
+    if abs(value.imag) > 0 or abs(a.imag) > 0:
+        return False
+    noise = abs(value) * mp.mpf(_FLOAT_NOISE.numerator) / _FLOAT_NOISE.denominator
+    return bool(abs(value - a) < max(mp.mpf(1) / (2 * 10**digits), noise))
+
+
+def _huge_powers(p: Node, g: Node) -> bool | None:
+    """``2^{2^{16}}`` and ``2^{65536}``: too big to build, equal when base and exponent are."""
+    if p[0] == "pow" and g[0] == "pow":
+        base = _scalar(p[1], g[1])
+        if base:
+            return _scalar(p[2], g[2])
+    return None
+
+
+def _constants_equal(p: Node, g: Node) -> bool | None:
+    try:
+        pv = _value(p, {})
+    except TooBig:
+        raise
+    except Undefined:
+        return False
+    except NotExact:
+        return None
+    try:
+        gv = _value(g, {})
+    except TooBig:
+        raise
+    except (Undefined, NotExact):
+        return None
+    if _close(pv, gv):
+        return True
+    dp, dg = _digits(p), _digits(g)
+    if dp is not None and dg is None:
+        return _approx_equal(pv, dp, gv)
+    if dg is not None and dp is None:
+        return _approx_equal(gv, dg, pv)
+    return False
+
+
+def _points(names: frozenset[str], salt: str) -> list[dict[str, Fraction]]:
+    """Deterministic, irregular rational points (so a test run is reproducible)."""
+    ordered = sorted(names)
+    seed = hashlib.blake2b(("|".join(ordered) + salt).encode(), digest_size=16).digest()
+    points = []
+    for k in range(8):
+        env = {}
+        for j, name in enumerate(ordered):
+            b = seed[(k * 3 + j) % 16]
+            num = (b % 23) + 2 + k + j
+            den = (b // 23) % 7 + 3
+            env[name] = Fraction(num if (b + k) % 3 else -num, den)
+        points.append(env)
+    return points
+
+
+def _identity(p: Node, g: Node, names: frozenset[str]) -> bool | None:
+    agreed = 0
+    for env in _points(names, ""):
+        try:
+            a = _value(p, env)
+            b = _value(g, env)
+        except Undefined:
+            continue
+        except NotExact:
+            return None
+        if not _close(a, b):
+            return False
+        agreed += 1
+        if agreed == 3:
+            return True
+    return None
+
+
+def _scalar(p: Node, g: Node) -> bool | None:
+    if p == g:
+        return True
+    names = free_vars(p) | free_vars(g)
+    try:
+        if not names:
+            return _constants_equal(p, g)
+        return _identity(p, g, names)
+    except TooBig:
+        return _huge_powers(p, g) if not names else None
+    except (ArithmeticError, ValueError, OverflowError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Structure
+
+
+def _unpercent(node: Node) -> Node:
+    return node[1] if node[0] == "pct" else node
+
+
+def _over_100(node: Node) -> Node:
+    return ("div", node[1], ("num", Fraction(100), None))
+
+
+def _is_assignment(node: Node) -> bool:
+    """``x = 3``, ``y = 2x + 1``, ``(p, q) = (3, 2)``, ``\\frac{NO}{BO} = \\frac{1}{\\sqrt{6}}``:
+    the left side names what the right side is (a variable, a tuple of variables, or any
+    expression with variables when the right side is a constant)."""
+    if node[0] != "rel" or any(op != "=" for op in node[1]):
+        return False
+    lhs = node[2][0]
+    if lhs[0] == "fn" and lhs[1] == "abs":  # |AB| = 1
+        lhs = lhs[2][0]
+    return _names_something(lhs)
+
+
+def _names_something(lhs: Node) -> bool:
+    """A variable, a tuple of them, a product of them (``AB``, ``xy``, ``f(3)``) or a ratio of
+    such products (``\\frac{NO}{BO}``): not an expression such as ``a + 3z``."""
+    kind = lhs[0]
+    if kind == "var":
+        return True
+    if kind == "seq":
+        return all(x[0] == "var" for x in lhs[1])
+    if kind == "mul":
+        first, rest = lhs[1][0], lhs[1][1:]
+        return first[0] == "var" and all(x[0] in ("var", "num", "seq") for x in rest)
+    if kind == "div":
+        return _names_something(lhs[1]) and _names_something(lhs[2])
+    return False
+
+
+def _true_chain(node: Node) -> bool:
+    """``3 + 4 = 7``: a chain of equal constants (a false one, ``5 = 6``, is no answer)."""
+    if node[0] != "rel" or any(op != "=" for op in node[1]):
+        return False
+    exprs = node[2]
+    if any(e[0] not in _SCALARS or free_vars(e) for e in exprs):
+        return False
+    return all(_scalar(exprs[i], exprs[-1]) for i in range(len(exprs) - 1))
+
+
+def _answer_of(node: Node) -> Node:
+    """The value an assignment gives (``x = 2 + 1 = 3`` → ``3``, ``3 + 4 = 7`` → ``7``),
+    else the node."""
+    if _is_assignment(node) or _true_chain(node):
+        return node[2][-1]
+    if node[0] == "rel" and node[1] == ("in",):
+        return node[2][1]
+    return node
+
+
+def _items(node: Node) -> tuple[tuple[Node, ...], bool] | None:
+    """Elements of a collection and whether their order matters."""
+    kind = node[0]
+    if kind == "set":
+        return tuple(_answer_of(x) for x in node[1]), False
+    if kind == "list":
+        return tuple(_answer_of(x) for x in node[1]), False
+    if kind == "pm":
+        a, b = node[1], node[2]
+        return (("add", (a, b)), ("add", (a, ("neg", b)))), False
+    if kind == "seq":
+        return node[1], True
+    return None
+
+
+def _unordered(ps: tuple[Node, ...], gs: tuple[Node, ...]) -> bool | None:
+    if len(ps) > _MAX_ITEMS or len(gs) > _MAX_ITEMS:
+        return None
+    unknown = False
+
+    def covered(xs: tuple[Node, ...], ys: tuple[Node, ...], flip: bool) -> bool:
+        nonlocal unknown
+        for x in xs:
+            found = False
+            for y in ys:
+                r = equal(y, x) if flip else equal(x, y)
+                if r:
+                    found = True
+                    break
+                if r is None:
+                    unknown = True
+            if not found:
+                return False
+        return True
+
+    ok = covered(ps, gs, False) and covered(gs, ps, True)
+    if ok:
+        return True
+    return None if unknown else False
+
+
+def _ordered(ps: tuple[Node, ...], gs: tuple[Node, ...]) -> bool | None:
+    if len(ps) != len(gs):
+        return False
+    unknown = False
+    for x, y in zip(ps, gs):
+        r = equal(x, y)
+        if r is False:
+            return False
+        if r is None:
+            unknown = True
+    return None if unknown else True
+
+
+_INF = ("const", "inf")
+_NEG_INF = ("neg", ("const", "inf"))
+_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+
+def _intervals(node: Node) -> list[tuple[Node, Node, bool, bool]] | None:
+    """A union of intervals as (low, high, low closed, high closed), or ``None``."""
+    kind = node[0]
+    if kind == "seq" and len(node[1]) == 2:
+        lo, hi = node[1]
+        return [(lo, hi, node[2] == "[", node[3] == "]")]
+    if kind == "set" and len(node[1]) <= _MAX_ITEMS:  # {-1} in {-1} \\cup [0, 7)
+        return [(x, x, True, True) for x in node[1]]
+    if kind == "union":
+        out = []
+        for part in node[1]:
+            got = _intervals(part)
+            if got is None:
+                return None
+            out.extend(got)
+        return out
+    if kind == "rel" and node[1] == ("in",):
+        return _intervals(node[2][1])
+    if kind == "rel" and all(op in _FLIP for op in node[1]):
+        return _inequality_interval(node)
+    if kind == "list" and all(x[0] == "rel" for x in node[1]):  # x < -1 or x > 1
+        out = []
+        for part in node[1]:
+            got = _intervals(part)
+            if got is None:
+                return None
+            out.extend(got)
+        return out
+    return None
+
+
+def _inequality_interval(node: Node) -> list[tuple[Node, Node, bool, bool]] | None:
+    ops, exprs = node[1], node[2]
+    var_at = [i for i, e in enumerate(exprs) if e[0] == "var" and e[1] not in _NAMED_CONSTANTS]
+    if len(var_at) != 1 or any(free_vars(e) for i, e in enumerate(exprs) if i != var_at[0]):
+        return None
+    k = var_at[0]
+    lo: tuple[Node, bool] = (_NEG_INF, False)
+    hi: tuple[Node, bool] = (_INF, False)
+    for i, op in enumerate(ops):
+        left, right = exprs[i], exprs[i + 1]
+        if i + 1 == k:  # bound < x
+            bound, op = left, _FLIP[op]
+        elif i == k:  # x < bound
+            bound = right
+        else:
+            continue
+        closed = op in ("<=", ">=")
+        if op in ("<", "<="):
+            hi = (bound, closed)
+        else:
+            lo = (bound, closed)
+    return [(lo[0], hi[0], lo[1], hi[1])]
+
+
+def _interval_sets(ps: list[Any], gs: list[Any]) -> bool | None:
+    if len(ps) != len(gs):
+        return False
+    left = list(ps)
+    unknown = False
+    for g in gs:
+        match = None
+        for j, p in enumerate(left):
+            if p[2:] != g[2:]:
+                continue
+            a, b = equal(p[0], g[0]), equal(p[1], g[1])
+            if a and b:
+                match = j
+                break
+            if a is None or b is None:
+                unknown = True
+        if match is None:
+            return None if unknown else False
+        del left[match]
+    return True
+
+
+def _equations(p: Node, g: Node) -> bool | None:
+    if len(p[2]) != 2 or len(g[2]) != 2:
+        return _ordered(p[2], g[2]) if p[1] == g[1] else False
+    if p[2][0] == g[2][0] and p[2][0][0] == "var":
+        return equal(p[2][1], g[2][1])
+    f = ("add", (p[2][0], ("neg", p[2][1])))
+    h = ("add", (g[2][0], ("neg", g[2][1])))
+    names = free_vars(f) | free_vars(h)
+    if not names:
+        return _scalar(f, h)
+    ratio = None
+    agreed = 0
+    try:
+        for env in _points(names, "eq"):
+            try:
+                a, b = _value(f, env), _value(h, env)
+            except Undefined:
+                continue
+            if isinstance(a, Fraction) and isinstance(b, Fraction):
+                if (a == 0) != (b == 0):
+                    return False
+                if a == 0:
+                    continue
+                r = b / a
+                if ratio is None:
+                    ratio = r
+                elif r != ratio:
+                    return False
+                agreed += 1
+                if agreed == 3:
+                    return True
+            else:
+                return None
+    except (NotExact, ArithmeticError, ValueError):
+        return None
+    return None
+
+
+def _relations(p: Node, g: Node) -> bool | None:
+    if all(op == "=" for op in p[1]) and all(op == "=" for op in g[1]):
+        if (len(p[2]) > 2 or len(g[2]) > 2) and _is_assignment(p) and _is_assignment(g):
+            return equal(p[2][-1], g[2][-1])  # x = 5 + 6 = 11 and x = 11
+        return _equations(p, g)
+    pi, gi = _intervals(p), _intervals(g)
+    if pi is not None and gi is not None:
+        return _interval_sets(pi, gi)
+    if len(p[1]) == 1 and len(g[1]) == 1 and p[1][0] in _FLIP and _FLIP[p[1][0]] == g[1][0]:
+        return _ordered(p[2][::-1], g[2])
+    if p[1] == g[1]:
+        return _ordered(p[2], g[2])
+    return False
+
+
+def equal(p: Node, g: Node) -> bool | None:
+    """Whether prediction ``p`` equals reference ``g``: ``True``, ``False``, or ``None`` when
+    the fast path cannot tell (see the module docstring).
+
+    The comparison is symmetric except where an equation meets a value (``x = 3`` and ``3``
+    are equal either way round) and where one side is a bare list and the other a tuple
+    (compared in order).
+    """
+    p, g = _split_pm(p), _split_pm(g)
+    pk, gk = p[0], g[0]
+    if pk == "pct" or gk == "pct":
+        if pk == gk:
+            return equal(p[1], g[1])
+        plain = equal(_unpercent(p), _unpercent(g))  # 10% for 10
+        if plain:
+            return True
+        scaled = equal(_over_100(p), g) if pk == "pct" else equal(p, _over_100(g))  # 10% for 0.1
+        if scaled:
+            return True
+        return None if plain is None or scaled is None else False
+    if pk in _SCALARS and gk in _SCALARS:
+        return _scalar(p, g)
+    if pk == "text" or gk == "text":
+        if pk == gk:
+            return p[1] == g[1]
+        other = p if gk == "text" else g
+        text = g[1] if gk == "text" else p[1]
+        if other[0] == "var" and len(other[1]) == 1:
+            return text == other[1].lower()  # multiple choice: \text{(C)} and C
+        return False
+    if pk == "rel" or gk == "rel":
+        if pk == "rel" and gk == "rel":
+            return _relations(p, g)
+        rel, other = (p, g) if pk == "rel" else (g, p)
+        value = _answer_of(rel)
+        if value is not rel:
+            return equal(value, other) if rel is p else equal(other, value)
+        ri, oi = _intervals(rel), _intervals(other)
+        if ri is not None and oi is not None:
+            return _interval_sets(ri, oi) if rel is p else _interval_sets(oi, ri)
+        return False
+    if pk == "union" or gk == "union":
+        pi, gi = _intervals(p), _intervals(g)
+        return _interval_sets(pi, gi) if pi is not None and gi is not None else False
+    if pk == "matrix" or gk == "matrix":
+        return _matrices(p, g)
+    pits, gits = _items(p), _items(g)
+    if pits is None or gits is None:
+        return False
+    if pk == "seq" and gk == "seq":
+        if len(p[1]) == 2 and (p[2], p[3]) != (g[2], g[3]):
+            return False  # (1, 2] is not (1, 2)
+        return _ordered(p[1], g[1])
+    if gk == "seq" and pk == "list":
+        return _ordered(pits[0], gits[0])
+    if pk == "seq" and gk == "list":
+        return _ordered(pits[0], gits[0])
+    if pk == "seq" or gk == "seq":
+        return False  # a tuple is not a set
+    return _unordered(pits[0], gits[0])
+
+
+def _has_pm(node: Any) -> bool:
+    if not isinstance(node, tuple) or not node:
+        return False
+    if node[0] == "pm":
+        return True
+    if node[0] in ("num", "var", "const", "text"):
+        return False
+    return any(
+        _has_pm(part) if part and isinstance(part[0], str) else any(_has_pm(x) for x in part)
+        for part in node[1:]
+        if isinstance(part, tuple)
+    )
+
+
+def _choose(node: Any, sign: int) -> Any:
+    """``node`` with every ``a \\pm b`` replaced by ``a + b`` (sign 1) or ``a - b`` (-1)."""
+    if not isinstance(node, tuple) or not node or not isinstance(node[0], str):
+        return node
+    if node[0] == "pm":
+        a, b = _choose(node[1], sign), _choose(node[2], sign)
+        return ("add", (a, b if sign > 0 else ("neg", b)))
+    if node[0] in ("num", "var", "const", "text"):
+        return node
+    out: list[Any] = [node[0]]
+    for part in node[1:]:
+        if isinstance(part, tuple) and part and isinstance(part[0], str):
+            out.append(_choose(part, sign))
+        elif isinstance(part, tuple):
+            out.append(tuple(_choose(x, sign) for x in part))
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def _split_pm(node: Node) -> Node:
+    """``\\frac{-1 \\pm \\sqrt{5}}{2}`` → the set of its two values (a top-level ``a \\pm b``
+    is kept as is: :func:`_items` reads it)."""
+    if node[0] == "pm" or node[0] not in _SCALARS or not _has_pm(node):
+        return node
+    return ("set", (_choose(node, 1), _choose(node, -1)))
+
+
+def _cells(node: Node) -> tuple[tuple[int, int], tuple[Node, ...]] | None:
+    if node[0] == "matrix":
+        rows = node[1]
+        return (len(rows), len(rows[0])), tuple(x for r in rows for x in r)
+    if node[0] == "seq" and node[2] == "(":
+        return (len(node[1]), 1), node[1]
+    return None
+
+
+def _matrices(p: Node, g: Node) -> bool | None:
+    pc, gc = _cells(p), _cells(g)
+    if pc is None or gc is None:
+        return False
+    if pc[0] != gc[0]:
+        vector = 1 in pc[0] and 1 in gc[0] and len(pc[1]) == len(gc[1])
+        if not (vector and (p[0] != "matrix" or g[0] != "matrix")):
+            return False
+    return _ordered(pc[1], gc[1])

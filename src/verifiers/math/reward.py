@@ -1,18 +1,31 @@
-"""``accuracy_reward``: is the final answer of a completion mathematically equal to the reference?"""
+"""``accuracy_reward``: is the final answer of a completion mathematically equal to the reference?
+
+A batch is graded in three steps (``docs/rewards/accuracy.md``):
+
+1. each distinct reference is read and checked once (a reference that does not parse, or is
+   undefined like ``\\frac{1}{0}``, gives ``None`` for every row, answered or not);
+2. each distinct completion's final answer is extracted and compared on the fast path, our
+   own parser and exact arithmetic, in this thread (bounded by the capped input);
+3. what the fast path cannot decide goes to the symbolic tail (``latex2sympy2_extended`` and
+   sympy) behind a per-row deadline at a process boundary: on the reward's backend when it has
+   one, else on a helper process (:mod:`verifiers.math.tail`).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from verifiers.base import RewardConfig, RowReward
+from verifiers.base import Batch, BatchReward, RewardConfig, Scores
+from verifiers.engine.backends import Crashed, TimedOut
 from verifiers.errors import ConfigError
-from verifiers.extract.answer import MAX_ANSWER_CHARS, extract_answer, last_boxed, last_tag_content
-from verifiers.math.compare import compare_answers
+from verifiers.extract.answer import MAX_ANSWER_CHARS, STRATEGIES, answer_candidates, last_boxes, last_tag_content
+from verifiers.math.compare import constant_problem, equal
+from verifiers.math.parse import Node, Unparsed, parse
 from verifiers.types import Status, Verdict
 
 __all__ = ["MathAccuracy", "MathConfig", "accuracy_reward", "grade_math", "reference_answer"]
@@ -25,17 +38,31 @@ class MathConfig(RewardConfig):
     Args:
         low: Reward for a wrong or missing answer (model's fault).
         high: Reward for a correct answer.
-        rel_tol: Relative tolerance for numeric comparison.
-        symbolic: Try sympy equivalence after string and number comparison.
+        strategies: Where the final answer is looked for, in order (a subset of
+            ``answer_tag``, ``boxed``, ``phrase``, ``latex``, ``number``; see
+            :func:`~verifiers.extract.answer.answer_candidates`). ``("answer_tag", "boxed")``
+            reads only R1's tag and boxes.
+        symbolic: Send what the fast path cannot decide to sympy (behind a deadline).
+        timeout: Seconds the symbolic tail may spend on one row (on a backend, the backend's
+            own deadline applies instead).
     """
 
-    rel_tol: float = field(default=1e-6, metadata={"sig": "tol"})
+    strategies: str = field(default=",".join(STRATEGIES), metadata={"sig": "extract"})
     symbolic: bool = field(default=True, metadata={"sig": "sympy"})
+    timeout: float = field(default=5.0, metadata={"sig": "timeout"})
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not 0 <= self.rel_tol < 1:
-            raise ConfigError(f"rel_tol must be in [0, 1), not {self.rel_tol}")
+        unknown = set(self.order) - set(STRATEGIES)
+        if unknown or not self.order:
+            raise ConfigError(f"strategies must be a comma-separated subset of {','.join(STRATEGIES)}, not {self.strategies!r}")
+        if not (math.isfinite(self.timeout) and self.timeout > 0):
+            raise ConfigError(f"timeout must be a positive number of seconds, not {self.timeout}")
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        """The strategies as a tuple."""
+        return tuple(s.strip() for s in self.strategies.split(",") if s.strip())
 
 
 def _plain_number(value: float) -> str | None:
@@ -75,8 +102,8 @@ def reference_answer(solution: Any) -> str | None:
         return None
     text = solution
     if "\\boxed" in text or "\\fbox" in text:
-        boxed = last_boxed(text)
-        return (boxed.strip() or None) if boxed is not None else None
+        boxes = last_boxes(text)
+        return ", ".join(boxes) if boxes else None
     if "####" in text:
         text = text[text.rindex("####") + 4 :]
     else:
@@ -87,13 +114,78 @@ def reference_answer(solution: Any) -> str | None:
     return text if text and len(text) <= MAX_ANSWER_CHARS else None
 
 
-def grade_math(text: str, solution: Any, config: MathConfig) -> Verdict:
-    """The per-row kernel of :class:`MathAccuracy` (pure, never raises on model output).
+#: Prose (a word of three letters or more outside LaTeX commands that names no function, or
+#: CJK) is never sent to the tail: antlr would read "the answer" as a product of symbols.
+_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}|[\u3040-\u30ff\u4e00-\u9fff]")
+_COMMANDS = re.compile(r"\\(?:begin|end|text|mathrm|mathbf|operatorname)\{[^{}]*\}|\\[A-Za-z]+")
+_MATH_WORDS = {
+    "sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "max", "min", "gcd", "lcm", "mod", "det", "arg", "deg",
+    "lim", "sup", "inf", "sqrt", "frac", "sinh", "cosh", "tanh", "arcsin", "arccos", "arctan", "pmatrix",
+}
+#: References that say there is no answer.
+_NO_ANSWER_REFERENCES = {"n/a", "na", "tbd", "none given", "unknown", "?"}
 
-    Args:
-        text: The completion's text.
-        solution: The row's ``solution`` value (see :func:`reference_answer`).
-        config: The reward's config.
+
+def _mathy(answer: str) -> bool:
+    return not any(w.group(0).lower() not in _MATH_WORDS for w in _WORD.finditer(_COMMANDS.sub(" ", answer)))
+
+
+def _read(answer: str) -> Node | None:
+    try:
+        return parse(answer)
+    except (Unparsed, RecursionError, ValueError, ArithmeticError):
+        return None
+
+
+@dataclass
+class _Gold:
+    """A reference answer, read once per batch."""
+
+    text: str
+    tree: Node | None  # None: the fast parser cannot read it (the tail may)
+    problem: str | None = None  # why it is unusable
+
+
+def _read_gold(solution: Any) -> _Gold:
+    text = reference_answer(solution)
+    if text is None:
+        return _Gold("", None, "no usable reference answer in 'solution'")
+    if text.strip().lower() in _NO_ANSWER_REFERENCES:
+        return _Gold(text, None, f"reference {text[:80]!r} is not an answer")
+    tree = _read(text)
+    if tree is None or (tree[0] == "text" and len(tree[1].split()) >= 3):  # "Answer is forty two."
+        for _, answer in answer_candidates(text, strategies=("phrase",)):
+            announced = _read(answer)
+            if announced is not None and announced[0] != "text":
+                text, tree = answer, announced
+                break
+    if tree is not None and tree[0] == "text" and len(tree[1].split()) >= 3:
+        return _Gold(text, None, f"reference {text[:80]!r} is prose, not an answer")
+    if tree is not None:
+        return _Gold(text, tree, constant_problem(tree))
+    if not _mathy(text):
+        return _Gold(text, None, f"reference {text[:80]!r} is prose, not an answer")
+    return _Gold(text, None)
+
+
+def _pick(text: str, order: tuple[str, ...]) -> tuple[str, str, Node | None] | None:
+    """The answer to grade: the first candidate that reads, as (strategy, answer, tree)."""
+    for strategy, answer in answer_candidates(text, strategies=order):
+        tree = _read(answer)
+        if tree is not None and tree[0] == "text" and strategy not in ("answer_tag", "boxed"):
+            words = len(tree[1].split())
+            if words > 3 or (strategy != "phrase" and words > 1):
+                continue  # prose, not an announced word answer
+        if tree is not None:
+            return strategy, answer, tree
+        if strategy in ("answer_tag", "boxed") and _mathy(answer):
+            return strategy, answer, None  # boxed but unusual: the tail reads it
+    return None
+
+
+def grade_math(text: str, solution: Any, config: MathConfig) -> Verdict:
+    """Grade one completion (the symbolic tail, when needed, runs in this thread without a
+    deadline: use :class:`MathAccuracy` for that). Pure, never raises on model output.
 
     Returns:
         ``correct`` (``config.high``); ``incorrect`` or ``no_answer`` (``config.low``, the
@@ -105,26 +197,93 @@ def grade_math(text: str, solution: Any, config: MathConfig) -> Verdict:
     >>> grade_math("I don't know", "0.5", MathConfig()).status.value
     'no_answer'
     """
-    gold = reference_answer(solution)
-    if gold is None:
-        return Verdict(None, Status.BAD_REFERENCE, detail="no usable reference answer in 'solution'")
-    pred = extract_answer(text)
-    if pred is None:
-        return Verdict(config.low, Status.NO_ANSWER, detail="no \\boxed{} or <answer> found")
-    result = compare_answers(pred, gold, rel_tol=config.rel_tol, symbolic=config.symbolic)
-    if result.method == "gold-unparsed":
-        return Verdict(None, Status.BAD_REFERENCE, extracted=pred, detail=f"reference {gold[:80]!r} does not parse")
-    if result.equal:
-        return Verdict(config.high, Status.CORRECT, extracted=pred, detail=f"equal by {result.method}")
-    return Verdict(config.low, Status.INCORRECT, extracted=pred, detail=f"not equal ({result.method})")
+    from verifiers.math.tail import tail_call
+
+    grader = _Grader(config)
+    verdict = grader.first_pass(text, solution)
+    if verdict is not None:
+        return verdict
+    gold = grader.golds[repr(solution)]
+    if gold.tree is None and not tail_call(("parses", gold.text)):
+        return _bad_reference(gold.text, "does not parse")
+    pred = grader.pending[(text, repr(solution))]
+    return grader.tail_verdict(pred, gold, tail_call(("compare", pred, gold.text)))
 
 
-class MathAccuracy(RowReward[MathConfig]):
+def _bad_reference(gold: str, why: str) -> Verdict:
+    return Verdict(None, Status.BAD_REFERENCE, detail=f"reference {gold[:80]!r} {why}")
+
+
+class _Grader:
+    """State of one batch: references read once, answers waiting for the tail."""
+
+    def __init__(self, config: MathConfig) -> None:
+        self.config = config
+        self.order = config.order
+        self.golds: dict[str, _Gold] = {}
+        self.pending: dict[tuple[str, str], str] = {}
+
+    def gold(self, solution: Any) -> _Gold:
+        key = repr(solution)
+        gold = self.golds.get(key)
+        if gold is None:
+            gold = self.golds[key] = _read_gold(solution)
+        return gold
+
+    def first_pass(self, text: str, solution: Any) -> Verdict | None:
+        """The verdict of the fast path, or ``None`` when the row needs the tail."""
+        cfg = self.config
+        gold = self.gold(solution)
+        if gold.problem is not None:
+            return Verdict(None, Status.BAD_REFERENCE, detail=gold.problem)
+        picked = _pick(text, self.order)
+        if picked is None:
+            if gold.tree is None and cfg.symbolic:
+                self.pending[(text, repr(solution))] = ""
+                return None  # the reference must be checked first
+            if gold.tree is None:
+                return _bad_reference(gold.text, "is outside the fast parser and the symbolic tail is off")
+            return Verdict(cfg.low, Status.NO_ANSWER, detail="no final answer found")
+        strategy, answer, tree = picked
+        if tree is not None and gold.tree is not None:
+            try:
+                result = equal(tree, gold.tree)
+            except (RecursionError, ArithmeticError, ValueError, OverflowError):
+                result = None
+            if result is not None:
+                status = Status.CORRECT if result else Status.INCORRECT
+                return Verdict(cfg.high if result else cfg.low, status, extracted=answer, detail=f"{strategy}, fast")
+        if not cfg.symbolic:
+            if gold.tree is None:
+                return _bad_reference(gold.text, "is outside the fast parser and the symbolic tail is off")
+            return Verdict(cfg.low, Status.INCORRECT, extracted=answer, detail=f"{strategy}, not shown equal (tail off)")
+        self.pending[(text, repr(solution))] = answer
+        return None
+
+    def tail_verdict(self, answer: str, gold: _Gold, outcome: Any) -> Verdict:
+        cfg = self.config
+        if answer == "":
+            return Verdict(cfg.low, Status.NO_ANSWER, detail="no final answer found")
+        if isinstance(outcome, TimedOut):
+            return Verdict(cfg.low, Status.TIMEOUT, extracted=answer, detail=f"the symbolic comparison took over {outcome.seconds} s")
+        if isinstance(outcome, Crashed):
+            return Verdict(None, Status.INFRA_ERROR, extracted=answer, detail=outcome.message)
+        if outcome.method == "gold-unparsed":
+            return _bad_reference(gold.text, "does not parse")
+        if outcome.equal:
+            return Verdict(cfg.high, Status.CORRECT, extracted=answer, detail=f"equal by {outcome.method}")
+        return Verdict(cfg.low, Status.INCORRECT, extracted=answer, detail=f"not equal ({outcome.method})")
+
+
+class MathAccuracy(BatchReward[MathConfig]):
     """Math answer accuracy against the ``solution`` column (TRL's column name).
 
-    The answer is read from the last ``\\boxed{}`` (inside ``<answer>`` tags if present) or
-    from the ``<answer>`` tags, then compared as normalized strings, as exact numbers
-    (with ``rel_tol``), then with sympy. A missing or empty ``solution`` gives ``None``.
+    The final answer is read from R1's ``<answer>`` tag or the last ``\\boxed{}``, else from
+    "the final answer is ...", the last LaTeX formula or the last number; it is compared with
+    the reference exactly (integers, fractions, radicals, ``\\pi`` stay exact; a decimal
+    approximates only a value without a finite decimal expansion), structurally (sets, tuples,
+    intervals, equations, matrices), and by sympy behind a deadline for what remains. A
+    missing or unusable ``solution`` gives ``None``.
 
     >>> from verifiers import accuracy_reward
     >>> accuracy_reward([r"\\boxed{4}", "<answer>5</answer>", "no idea"], solution=["4", "4", "4"])
@@ -135,8 +294,53 @@ class MathAccuracy(RowReward[MathConfig]):
     config_class = MathConfig
     columns = ("solution",)
 
-    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
-        return grade_math(text, row["solution"], self.config)
+    def grade_batch(self, batch: Batch) -> Scores:
+        from verifiers.math.tail import run_tail
+
+        grader = _Grader(self.config)
+        solutions = batch.column("solution")
+        assert solutions is not None
+        verdicts: dict[tuple[str, str], Verdict] = {}
+        keys = []
+        for text, solution in zip(batch.texts, solutions):
+            key = (text, repr(solution))
+            keys.append(key)
+            if key not in verdicts and key not in grader.pending:
+                verdict = grader.first_pass(text, solution)
+                if verdict is not None:
+                    verdicts[key] = verdict
+        if grader.pending:
+            self._tail(grader, verdicts, batch, run_tail)
+        return Scores.from_verdicts([verdicts[k] for k in keys])
+
+    def _tail(self, grader: _Grader, verdicts: dict[tuple[str, str], Verdict], batch: Batch, run_tail: Any) -> None:
+        timeout, backend = self.config.timeout, batch.backend
+        by_key = {repr_sol: gold for repr_sol, gold in grader.golds.items()}
+        unread = sorted({k[1] for k in grader.pending if by_key[k[1]].tree is None})
+        checks = run_tail([("parses", by_key[r].text) for r in unread], timeout, backend)
+        for r, outcome in zip(unread, checks):
+            gold = by_key[r]
+            if isinstance(outcome, Crashed):
+                gold.problem = outcome.message
+            elif isinstance(outcome, TimedOut):
+                gold.problem = f"reference {gold.text[:80]!r} took over {outcome.seconds} s to parse"
+            elif not outcome:
+                gold.problem = f"reference {gold.text[:80]!r} does not parse"
+        todo = []
+        for key, answer in grader.pending.items():
+            gold = by_key[key[1]]
+            if gold.problem is not None:
+                status = Status.INFRA_ERROR if "died" in gold.problem else Status.BAD_REFERENCE
+                verdicts[key] = Verdict(None, status, detail=gold.problem)
+            elif answer == "":
+                verdicts[key] = Verdict(self.config.low, Status.NO_ANSWER, detail="no final answer found")
+            else:
+                todo.append(key)
+        items = sorted({(grader.pending[k], by_key[k[1]].text) for k in todo})
+        outcomes = dict(zip(items, run_tail([("compare", a, g) for a, g in items], timeout, backend)))
+        for key in todo:
+            answer, gold = grader.pending[key], by_key[key[1]]
+            verdicts[key] = grader.tail_verdict(answer, gold, outcomes[(answer, gold.text)])
 
 
 #: The default instance: ``from verifiers import accuracy_reward``.
