@@ -131,13 +131,17 @@ _ENV = re.compile(
     r"{1,1000}?)\\\]|\\\((?P<ip>(?:[^\\\n]|\\(?!\))){1,1000}?)\\\)|(?<![\\\d])\$(?P<id>(?:\\\$|[^\n$]){1,1000}?)(?<!\\)\$"
 )
 _NUMBER = re.compile(
-    r"(?<![\w.^_{])-?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?![\d.])|\d+(?:\.\d+)?|\.\d+)(?:\s*/\s*\d+)?"
+    r"(?<![\w.^_{])-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?![\d.])|\d+,\d{2}(?![\d,])"
+    r"|\d+(?:\.\d+)?|\.\d+)"
+    r"(?:\s*/\s*\d+)?"
     r"(?:\s*(?:%|percent))?(?![\w^])"
 )
 #: What may stand between boxes (or formulas) that together make one answer: \boxed{1}, \boxed{2}.
 _JOINER = re.compile(r"(?:\s|,|;|\$|\\quad|\\qquad|\\[,;]|\\text\{\s*(?:and|or|,)\s*\}|\band\b|\\\]|\\\[|\\\)|\\\()*")
 _IS = re.compile(r"(?i:\s(?:is|are|equals|was|were)\s|=)")
-_END_OF_ANSWER = re.compile(r"\.(?:\s|$)|\n|;|,\s+(?:so|which|and\s+(?:the|this|that))\b|\s+(?:I\s+hope|because|since)\b")
+_END_OF_ANSWER = re.compile(
+    r"\.(?:\s|$)|\n|;|,\s+(?:so|which|and\s+(?:the|this|that))\b|\s+(?:I\s+hope|because|since)\b"
+)
 
 
 def last_boxes(text: str, *, limit: int = MAX_ANSWER_CHARS, most: int = 10) -> list[str]:
@@ -165,7 +169,7 @@ def last_boxes(text: str, *, limit: int = MAX_ANSWER_CHARS, most: int = 10) -> l
                 break
         boxes.insert(0, content.strip())
         end = pos
-    return boxes
+    return list(dict.fromkeys(boxes))  # the same box repeated is one answer
 
 
 def _box_at(text: str, pos: int, limit: int) -> str | None:
@@ -181,6 +185,7 @@ def _box_source(text: str, pos: int, content: str) -> str:
 def _joined_envs(tail: str, envs: list[re.Match[str]]) -> str | None:
     """Formulas joined by "and" / "," at the end: ``\\(x = 2\\) and \\(x = 5\\)``."""
     parts: list[str] = []
+    prev_start = len(tail)
     for m in reversed(envs):
         if parts:
             gap = tail[m.end() : prev_start]
@@ -222,7 +227,9 @@ def _until_sentence_end(text: str) -> str:
     return answer.strip().strip("*").strip()
 
 
-def answer_candidates(text: str, *, strategies: tuple[str, ...] = STRATEGIES, limit: int = MAX_ANSWER_CHARS) -> list[tuple[str, str]]:
+def answer_candidates(
+    text: str, *, strategies: tuple[str, ...] = STRATEGIES, limit: int = MAX_ANSWER_CHARS
+) -> list[tuple[str, str]]:
     """Candidate final answers of a completion, most trusted first, as ``(strategy, answer)``.
 
     When the text has a ``</think>``, the part after the last one (R1's answer section) is
@@ -302,11 +309,11 @@ def answer_candidates(text: str, *, strategies: tuple[str, ...] = STRATEGIES, li
                 out.append(("latex", body.strip()))  # a bare formula: \frac{10}{9}
         elif strategy == "number":
             tail = body[-TAIL_CHARS:]
-            found = None
+            last_number = None
             for m in _NUMBER.finditer(tail):
-                found = m
-            if found is not None:
-                out.append(("number", found.group(0).strip()))
+                last_number = m
+            if last_number is not None:
+                out.append(("number", last_number.group(0).strip()))
         if len(out) >= MAX_CANDIDATES:
             break
     seen: set[str] = set()

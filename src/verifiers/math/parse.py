@@ -712,6 +712,7 @@ _CURRENCY = re.compile(r"^(-?)\s*(?:\\\$|\$|€|£|¥|₹|USD\s*|Rs\.?\s*)\s*(?=
 
 
 _TIME = re.compile(r"\d{1,2}:\d{2}")
+_DECIMAL_COMMA = re.compile(r"(-?)(\d+),(\d+)")
 
 
 def strip_thousands(s: str) -> str:
@@ -757,12 +758,15 @@ def parse(text: str) -> Node:
     s = _UNIT_TAIL.sub("", s).strip() or s
     if _TIME.fullmatch(s):
         return ("text", s)  # 12:00 is a time, not a ratio
+    m = _DECIMAL_COMMA.fullmatch(s)
+    if m and (len(m.group(3)) == 2 or m.group(2).startswith("0") or len(m.group(2)) > 3):
+        s = f"{m.group(1)}{m.group(2)}.{m.group(3)}"  # 1,22 and 0,111 and 1000,99: a decimal comma
     words = words_to_number(s) if re.fullmatch(r"[A-Za-z\s\-]+", s) else None
     if words is not None:
         return ("num", Fraction(words), None)
-    if re.fullmatch(r"[A-Za-z][A-Za-z\s'\-]*[A-Za-z]", s) and re.search(r"[A-Za-z]{3,}", s):
-        if s.lower() not in _WORD_COMMANDS:
-            return ("text", _normal_text(s))  # prose answers ("east", "no solution") are text
+    prose = re.fullmatch(r"[A-Za-z][A-Za-z\s'\-]*[A-Za-z]", s) and re.search(r"[A-Za-z]{3,}", s)
+    if prose and s.lower() not in _WORD_COMMANDS:
+        return ("text", _normal_text(s))  # prose answers ("east", "no solution") are text
     try:
         node = _Parser(_tokens(s)).top()
     except RecursionError:

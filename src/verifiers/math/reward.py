@@ -55,7 +55,8 @@ class MathConfig(RewardConfig):
         super().__post_init__()
         unknown = set(self.order) - set(STRATEGIES)
         if unknown or not self.order:
-            raise ConfigError(f"strategies must be a comma-separated subset of {','.join(STRATEGIES)}, not {self.strategies!r}")
+            allowed = ",".join(STRATEGIES)
+            raise ConfigError(f"strategies must be a comma-separated subset of {allowed}, not {self.strategies!r}")
         if not (math.isfinite(self.timeout) and self.timeout > 0):
             raise ConfigError(f"timeout must be a positive number of seconds, not {self.timeout}")
 
@@ -256,7 +257,8 @@ class _Grader:
         if not cfg.symbolic:
             if gold.tree is None:
                 return _bad_reference(gold.text, "is outside the fast parser and the symbolic tail is off")
-            return Verdict(cfg.low, Status.INCORRECT, extracted=answer, detail=f"{strategy}, not shown equal (tail off)")
+            detail = f"{strategy}, not shown equal (tail off)"
+            return Verdict(cfg.low, Status.INCORRECT, extracted=answer, detail=detail)
         self.pending[(text, repr(solution))] = answer
         return None
 
@@ -265,7 +267,8 @@ class _Grader:
         if answer == "":
             return Verdict(cfg.low, Status.NO_ANSWER, detail="no final answer found")
         if isinstance(outcome, TimedOut):
-            return Verdict(cfg.low, Status.TIMEOUT, extracted=answer, detail=f"the symbolic comparison took over {outcome.seconds} s")
+            detail = f"the symbolic comparison took over {outcome.seconds} s"
+            return Verdict(cfg.low, Status.TIMEOUT, extracted=answer, detail=detail)
         if isinstance(outcome, Crashed):
             return Verdict(None, Status.INFRA_ERROR, extracted=answer, detail=outcome.message)
         if outcome.method == "gold-unparsed":

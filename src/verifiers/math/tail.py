@@ -16,6 +16,7 @@ Items: ``("parses", gold)`` → ``bool``; ``("compare", pred, gold)`` →
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
@@ -125,14 +126,10 @@ class _Helper:
 
     @staticmethod
     def _kill(proc: subprocess.Popen[bytes]) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # a process that survives SIGKILL
             proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a process that survives SIGKILL
-            pass
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 stream.close()
