@@ -280,9 +280,9 @@ def test_a_verdict_cannot_carry_nan():
 def test_pool_without_main_guard_gives_one_clear_error(tmp_path):
     script = tmp_path / "noguard.py"
     script.write_text(
-        "from verifiers import MathAccuracy, ProcessPool\n"
-        "reward = MathAccuracy(backend=ProcessPool(jobs=2, timeout=5))\n"
-        "print(reward([r'\\boxed{1}'], solution=['1']))\n"
+        "from verifiers import LanguageConsistency, ProcessPool\n"
+        "reward = LanguageConsistency(backend=ProcessPool(jobs=2, timeout=5))\n"
+        "print(reward(['<think>plain English words here</think> done']))\n"
     )
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode != 0

@@ -262,3 +262,47 @@ def test_parity_with_math_verify(row):
     # math-verify uses SIGALRM timeouts: this runs in pytest's main thread, as it must.
     theirs = math_verify_says(text, row["solution"], timeout=5)
     assert ours == theirs, row["why"]
+
+
+# -- the fault rule on references, and the symbolic tail behind its deadline --------------------
+
+
+def test_a_bad_reference_is_none_for_every_row_answered_or_not():
+    # the repro: before, the row without an answer got 0.0 and the other None
+    assert accuracy_reward(["I am not sure.", "\\boxed{2}"], solution=["\\frac{1}{", "\\frac{1}{"]) == [None, None]
+    verdicts = accuracy_reward.score(["no idea", "\\boxed{1}"], solution=["\\frac{1}{0}", "\\frac{1}{0}"])
+    assert [(v.reward, v.status) for v in verdicts] == [(None, Status.BAD_REFERENCE)] * 2
+
+
+def test_prose_references_are_read_or_refused():
+    assert accuracy_reward(["\\boxed{42}", "\\boxed{24}"], solution=["forty two"] * 2) == [1.0, 0.0]
+    assert accuracy_reward(["\\boxed{5}"], solution=["See the figure."]) == [None]
+    assert accuracy_reward(["\\boxed{east}", "\\text{seat}"], solution=["\\text{east}"] * 2) == [1.0, 0.0]
+
+
+def test_a_reference_only_sympy_reads_goes_through_the_tail():
+    verdict = accuracy_reward.score(["\\boxed{6}"], solution=["\\sum_{k=1}^{3} k"])[0]
+    assert (verdict.reward, verdict.status, verdict.detail) == (1.0, Status.CORRECT, "equal by sympy")
+
+
+SLOW_SYMPY = ("\\boxed{\\sum_{k=1}^{n} k^{40}}", "\\sum_{k=1}^{n} k^{39}")  # several seconds in sympy
+
+
+def test_the_tail_has_a_deadline_in_process():
+    reward = MathAccuracy(timeout=0.5)
+    start = time.perf_counter()
+    verdict = reward.score([SLOW_SYMPY[0]], solution=[SLOW_SYMPY[1]])[0]
+    assert (verdict.reward, verdict.status) == (0.0, Status.TIMEOUT), verdict
+    assert time.perf_counter() - start < 30  # 0.5 s, plus starting the helper process
+    # the helper was replaced: the next row is graded normally
+    assert reward(["\\boxed{6}"], solution=["\\sum_{k=1}^{3} k"]) == [1.0]
+
+
+def test_the_tail_has_a_deadline_on_a_pool_and_from_threads():
+    with ProcessPool(jobs=2, timeout=0.5) as pool:
+        verdict = MathAccuracy(backend=pool).score([SLOW_SYMPY[0]], solution=[SLOW_SYMPY[1]])[0]
+    assert verdict.status is Status.TIMEOUT
+    texts = ["\\boxed{6}", "\\boxed{7}", "\\boxed{\\frac{12}{2}}"]
+    with ThreadPoolExecutor(3) as threads:
+        futures = [threads.submit(accuracy_reward, texts, solution=["\\sum_{k=1}^{3} k"] * 3) for _ in range(3)]
+        assert [f.result() for f in futures] == [[1.0, 0.0, 1.0]] * 3

@@ -31,7 +31,7 @@ from typing import Any
 
 from verifiers.engine.backends import Backend, Crashed, TimedOut
 
-__all__ = ["run_tail", "tail_call"]
+__all__ = ["TailKernel", "run_tail", "tail_call"]
 
 _HEADER = struct.Struct("!I")
 #: Seconds the helper may take to start (import sympy and the antlr parser).
@@ -45,6 +45,31 @@ def tail_call(item: tuple[Any, ...]) -> Any:
     if item[0] == "parses":
         return parses(item[1])
     return compare_symbolic(item[1], item[2])
+
+
+def _warm() -> None:
+    """Import sympy and the antlr parser and load its tables (a second or two, once)."""
+    import verifiers.math.symbolic  # noqa: F401
+    from verifiers.math.normalize import parse_latex
+
+    parse_latex("x+1")
+
+
+class TailKernel:
+    """:func:`tail_call` as what a backend ships to its workers. Unpickling it in a worker
+    loads sympy and antlr first, before the worker starts any item's deadline clock, so a
+    cold worker does not spend a short deadline on imports."""
+
+    def __call__(self, item: tuple[Any, ...]) -> Any:
+        return tail_call(item)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_warm_kernel, ())
+
+
+def _warm_kernel() -> TailKernel:
+    _warm()
+    return TailKernel()
 
 
 class _Helper:
@@ -146,7 +171,7 @@ def run_tail(items: Sequence[tuple[Any, ...]], timeout: float, backend: Backend 
     if not items:
         return []
     if backend is not None:
-        return backend.map(tail_call, list(items))
+        return backend.map(TailKernel(), list(items))
     return _HELPER.run(items, timeout)
 
 
@@ -156,10 +181,7 @@ def _serve() -> None:
 
     _die_with_parent()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    import verifiers.math.symbolic  # noqa: F401  (import the heavy parts before saying ready)
-    from verifiers.math.normalize import parse_latex
-
-    parse_latex("x+1")  # load antlr's parser tables
+    _warm()  # the heavy parts before saying ready: no item's deadline pays for them
     ready = b"ready"
     stdout.write(_HEADER.pack(len(ready)) + ready)
     stdout.flush()
