@@ -15,13 +15,44 @@ import pytest
 CORPUS = Path(__file__).parent / "golden" / "math_corpus.jsonl"
 
 KINDS = frozenset(
-  [
-      "integer", "big_integer", "fraction", "decimal", "mixed_number", "radical", "pi", "percent", "degrees",
-      "units", "scientific_notation", "plus_minus", "tuple", "set", "interval", "matrix", "vector",
-      "expression", "equation", "inequality", "logarithm", "trig", "complex", "multiple_choice", "text_answer",
-      "word_number", "no_answer", "bad_reference", "unboxed_latex", "plain_text", "r1_style", "chinese",
-      "mixed_language", "trailing_punctuation", "hostile", "approximation",
-  ]
+    {
+        "integer",
+        "big_integer",
+        "fraction",
+        "decimal",
+        "mixed_number",
+        "radical",
+        "pi",
+        "percent",
+        "degrees",
+        "units",
+        "scientific_notation",
+        "plus_minus",
+        "tuple",
+        "set",
+        "interval",
+        "matrix",
+        "vector",
+        "expression",
+        "equation",
+        "inequality",
+        "logarithm",
+        "trig",
+        "complex",
+        "multiple_choice",
+        "text_answer",
+        "word_number",
+        "no_answer",
+        "bad_reference",
+        "unboxed_latex",
+        "plain_text",
+        "r1_style",
+        "chinese",
+        "mixed_language",
+        "trailing_punctuation",
+        "hostile",
+        "approximation",
+    }
 )
 FIELDS = ("id", "kind", "source", "completion", "solution", "expected", "why")
 MIN_ROWS = 500
