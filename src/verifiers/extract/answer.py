@@ -121,14 +121,15 @@ MAX_CANDIDATES = 8
 #: Phrases that announce the answer: strong ones first, then conclusions ("therefore").
 _PHRASES = (
     re.compile(
-        r"(?i:final\s+answer(?:\s+is)?|the\s+answer\s+is|answer\s*(?:is)?\s*[:：=]|\banswer\s+is"
-        r"|(?:result|solution|value|option|choice)\s+is)|答案(?:是|为|：|:)|最终答案(?:是|为)?[：:]?|故选|应选|选"
+        r"(?im:final\s+answer(?:\s+is)?|the\s+answer\s+is|answer\s*(?:is)?\s*[:：=]|\banswer\s+is"
+        r"|(?:result|solution|value|option|choice)\s+is)|答案(?:是|为|：|:)|最终答案(?:是|为)?[：:]?|故选|应选|选|^\s*答[：:]"
     ),
     re.compile(r"(?i:therefore,?\s+(?:we\s+get\s+)?|thus,?\s+|hence,?\s+|so,?\s+)|所以|因此|故"),
 )
 _ENV = re.compile(
     r"\$\$(?P<dd>(?:[^$]|\$(?!\$)){1,1000}?)\$\$|\\\[(?P<db>(?:[^\\]|\\(?!\]))"
-    r"{1,1000}?)\\\]|\\\((?P<ip>(?:[^\\\n]|\\(?!\))){1,1000}?)\\\)|(?<![\\\d])\$(?P<id>(?:\\\$|[^\n$]){1,1000}?)(?<!\\)\$"
+    r"{1,1000}?)\\\]|\\\((?P<ip>(?:[^\\]|\\(?!\))){1,1000}?)\\\)|(?<![\\\d])\$(?P<id>(?:\\\$|[^\n$]){1,1000}?)(?<!\\)\$"
+    r"|(?<![\\\d$])\$(?P<ml>\s*\n[^$\n]{1,200}\n\s*)\$"
 )
 _NUMBER = re.compile(
     r"(?<![\w.^_{])-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?![\d.])|\d+,\d{2}(?![\d,])"
@@ -138,7 +139,7 @@ _NUMBER = re.compile(
 )
 #: What may stand between boxes (or formulas) that together make one answer: \boxed{1}, \boxed{2}.
 _JOINER = re.compile(r"(?:\s|,|;|\$|\\quad|\\qquad|\\[,;]|\\text\{\s*(?:and|or|,)\s*\}|\band\b|\\\]|\\\[|\\\)|\\\()*")
-_IS = re.compile(r"(?i:\s(?:is|are|equals|was|were)\s|=)")
+_IS = re.compile(r"(?i:\s(?:is|are|equals|was|were)\s|=)|是|为")
 _END_OF_ANSWER = re.compile(
     r"\.(?:\s|$)|\n|;|,\s+(?:so|which|and\s+(?:the|this|that))\b|\s+(?:I\s+hope|because|since)\b"
 )
@@ -196,6 +197,35 @@ def _joined_envs(tail: str, envs: list[re.Match[str]]) -> str | None:
     return ", ".join(parts) if len(parts) > 1 else None
 
 
+_PARAGRAPH = re.compile(r"\n\s*\n")
+_SENTENCE = re.compile(r"(?<!\d)[.?!](?:\s+|$)|\n|[。？！]")
+
+
+def _outside_think(body: str, text: str) -> str:
+    """What the prose strategies may read: never the thoughts (a completion cut off inside
+    ``<think>`` has no answer, however many numbers its thoughts hold)."""
+    if body is not text or "<think>" not in body:
+        return body
+    start = body.find("<think>")
+    end = body.find("</think>", start)
+    return body[:start] if end < 0 else body[:start] + body[end + 8 :]
+
+
+def _last_paragraph(text: str) -> str:
+    """The last paragraph that holds a formula, among the last three (a closing "I think that's
+    right." does not hide the answer above it)."""
+    parts = [p for p in _PARAGRAPH.split(text) if p.strip()][-3:]
+    for part in reversed(parts):
+        if _ENV.search(part):
+            return part
+    return parts[-1] if parts else ""
+
+
+def _last_sentence(text: str) -> str:
+    parts = [p for p in _SENTENCE.split(text) if p.strip()]
+    return parts[-1] if parts else ""
+
+
 def _within_phrase(answer: str) -> list[str]:
     """Readings of an announced answer that is prose: what follows its last "is" or "=",
     its last number, its last formula ("the largest $n$ is 34" → "34")."""
@@ -205,6 +235,9 @@ def _within_phrase(answer: str) -> list[str]:
         found = m
     if found is not None and answer[found.end() :].strip():
         out.append(_until_sentence_end(answer[found.end() :]))
+    envs = list(_ENV.finditer(answer))
+    if envs:
+        out.append(next(g for g in envs[-1].groups() if g is not None).strip())
     number = None
     for m in _NUMBER.finditer(answer):
         number = m
@@ -283,7 +316,7 @@ def answer_candidates(
                 boxes = last_boxes(text, limit=limit)
                 return [("boxed", ", ".join(boxes))] if boxes else []
         elif strategy == "phrase":
-            tail = body[-TAIL_CHARS:]
+            tail = _outside_think(body, text)[-TAIL_CHARS:]
             for strong, phrase in zip((True, False), _PHRASES):
                 last = None
                 for m in phrase.finditer(tail):
@@ -296,7 +329,7 @@ def answer_candidates(
                         out.append(("phrase", answer))
                         out.extend(("phrase", a) for a in _within_phrase(answer))
         elif strategy == "latex":
-            tail = body[-TAIL_CHARS:]
+            tail = _last_paragraph(_outside_think(body, text)[-TAIL_CHARS:])
             envs = list(_ENV.finditer(tail))[-6:]
             joined = _joined_envs(tail, envs)
             if joined:
@@ -305,10 +338,10 @@ def answer_candidates(
                 content = next(g for g in m.groups() if g is not None).strip()
                 if content and len(content) <= limit:
                     out.append(("latex", content))
-            if not envs and len(body.strip()) <= 200:
-                out.append(("latex", body.strip()))  # a bare formula: \frac{10}{9}
+            if not envs and tail.strip() and len(tail.strip()) <= 200:
+                out.append(("latex", tail.strip()))  # a bare formula: \frac{10}{9}
         elif strategy == "number":
-            tail = body[-TAIL_CHARS:]
+            tail = _last_sentence(_outside_think(body, text)[-TAIL_CHARS:])
             last_number = None
             for m in _NUMBER.finditer(tail):
                 last_number = m

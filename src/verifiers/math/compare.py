@@ -307,6 +307,8 @@ def _names_something(lhs: Node) -> bool:
         return first[0] == "var" and all(x[0] in ("var", "num", "seq") for x in rest)
     if kind == "div":
         return _names_something(lhs[1]) and _names_something(lhs[2])
+    if kind == "pow":  # n^2 = 225
+        return lhs[1][0] == "var" and lhs[2][0] == "num"
     return False
 
 

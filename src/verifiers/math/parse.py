@@ -40,7 +40,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["MAX_CHARS", "MAX_DEPTH", "Node", "Unparsed", "parse", "prepare"]
+__all__ = ["MAX_CHARS", "MAX_DEPTH", "Node", "Unparsed", "parse", "prepare", "unit_of"]
 
 Node = tuple[Any, ...]
 
@@ -708,11 +708,14 @@ _UNIT_TAIL = re.compile(
     r"(?<=[\d}\s])\s*(?:\\(?:text|mathrm)\{\s*[A-Za-z/ .]+\}|(?:" + "|".join(sorted(_UNITS, key=len, reverse=True))
     + r")\b\.?)(?:\^\{?\d\}?)?\s*$"
 )
+_ENVIRONMENTS = {"pmatrix", "bmatrix", "matrix", "array", "Bmatrix", "smallmatrix", "vmatrix", "cases", "aligned"}
+_WORD_UNIT_TAIL = re.compile(r"(?<=\d)\s+[a-z]{3,}(?:\s+[a-z]{3,})?$")  # 12 bananas, 3 red apples
+_CJK_TAIL = re.compile(r"(?<=[\d}])\s*[\u3040-\u30ff\u4e00-\u9fff]+$")  # 26厘米, 5个
 _CURRENCY = re.compile(r"^(-?)\s*(?:\\\$|\$|€|£|¥|₹|USD\s*|Rs\.?\s*)\s*(?=[\d.])")
 
 
 _TIME = re.compile(r"\d{1,2}:\d{2}")
-_DECIMAL_COMMA = re.compile(r"(-?)(\d+),(\d+)")
+_DECIMAL_COMMA = re.compile(r"(-?)(\d+)(?:,|\{,\})(\d+)")
 
 
 def strip_thousands(s: str) -> str:
@@ -729,6 +732,19 @@ def strip_thousands(s: str) -> str:
     # A list of plain integers such as "1, 234, 567" is ambiguous; only join without spaces
     # after a comma ("1,234") or with a thin space, so "1, 234" stays a list.
     return _THOUSANDS.sub(lambda m: m.group(0) if ", " in m.group(0) else join(m), s)
+
+
+def unit_of(text: str) -> str | None:
+    """The unit written after a number at the end of an answer (``5 \\text{ cm}`` → ``cm``).
+
+    >>> unit_of(r"5 \\text{ cm}"), unit_of("12 apples"), unit_of("7")
+    ('cm', 'apples', None)
+    """
+    m = _UNIT_TAIL.search(prepare(text))
+    if m is None:
+        return None
+    unit = re.sub(r"\\(?:text|mathrm)\{|\}|\^\{?\d\}?|\s|\.$", "", m.group(0))
+    return unit or None
 
 
 def parse(text: str) -> Node:
@@ -756,10 +772,13 @@ def parse(text: str) -> Node:
     s = _CURRENCY.sub(r"\1", s)
     s = strip_thousands(s)
     s = _UNIT_TAIL.sub("", s).strip() or s
+    s = _CJK_TAIL.sub("", s).strip() or s
+    s = _WORD_UNIT_TAIL.sub("", s).strip() or s
     if _TIME.fullmatch(s):
         return ("text", s)  # 12:00 is a time, not a ratio
-    m = _DECIMAL_COMMA.fullmatch(s)
-    if m and (len(m.group(3)) == 2 or m.group(2).startswith("0") or len(m.group(2)) > 3):
+    m = _DECIMAL_COMMA.fullmatch(s.replace(" ", ""))
+    decimals, whole = m.group(3) if m else "", m.group(2) if m else ""
+    if m and (("{,}" in s and len(decimals) != 3) or len(decimals) == 2 or whole[0] == "0" or len(whole) > 3):
         s = f"{m.group(1)}{m.group(2)}.{m.group(3)}"  # 1,22 and 0,111 and 1000,99: a decimal comma
     words = words_to_number(s) if re.fullmatch(r"[A-Za-z\s\-]+", s) else None
     if words is not None:
@@ -767,8 +786,12 @@ def parse(text: str) -> Node:
     prose = re.fullmatch(r"[A-Za-z][A-Za-z\s'\-]*[A-Za-z]", s) and re.search(r"[A-Za-z]{3,}", s)
     if prose and s.lower() not in _WORD_COMMANDS:
         return ("text", _normal_text(s))  # prose answers ("east", "no solution") are text
+    tokens = _tokens(s)
+    words = [t for k, t in tokens if k == "word" and len(t) >= 3 and not t.isupper() and t not in _ENVIRONMENTS]
+    if len(tokens) > 1 and words:
+        raise Unparsed("prose around the answer")  # "The sum is 5050": not a product of letters
     try:
-        node = _Parser(_tokens(s)).top()
+        node = _Parser(tokens).top()
     except RecursionError:
         raise Unparsed("nested too deeply") from None
     if node[0] == "text" and words_to_number(node[1]) is not None:

@@ -25,7 +25,7 @@ from verifiers.engine.backends import Crashed, TimedOut
 from verifiers.errors import ConfigError
 from verifiers.extract.answer import MAX_ANSWER_CHARS, STRATEGIES, answer_candidates, last_boxes, last_tag_content
 from verifiers.math.compare import constant_problem, equal
-from verifiers.math.parse import Node, Unparsed, parse
+from verifiers.math.parse import Node, Unparsed, parse, unit_of
 from verifiers.types import Status, Verdict
 
 __all__ = ["MathAccuracy", "MathConfig", "accuracy_reward", "grade_math", "reference_answer"]
@@ -211,6 +211,12 @@ def grade_math(text: str, solution: Any, config: MathConfig) -> Verdict:
     return grader.tail_verdict(pred, gold, tail_call(("compare", pred, gold.text)))
 
 
+def _units_differ(answer: str, gold: str) -> bool:
+    """Both sides name a unit, and not the same one (``5 m`` for ``5 cm``)."""
+    mine, theirs = unit_of(answer), unit_of(gold)
+    return mine is not None and theirs is not None and mine.lower() != theirs.lower()
+
+
 def _bad_reference(gold: str, why: str) -> Verdict:
     return Verdict(None, Status.BAD_REFERENCE, detail=f"reference {gold[:80]!r} {why}")
 
@@ -251,6 +257,8 @@ class _Grader:
                 result = equal(tree, gold.tree)
             except (RecursionError, ArithmeticError, ValueError, OverflowError):
                 result = None
+            if result and _units_differ(answer, gold.text):
+                return Verdict(cfg.low, Status.INCORRECT, extracted=answer, detail=f"{strategy}, other unit")
             if result is not None:
                 status = Status.CORRECT if result else Status.INCORRECT
                 return Verdict(cfg.high if result else cfg.low, status, extracted=answer, detail=f"{strategy}, fast")
