@@ -135,7 +135,7 @@ _NUMBER = re.compile(
     r"(?<![\w.^_{])-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?![\d.])|\d+,\d{2}(?![\d,])"
     r"|\d+(?:\.\d+)?|\.\d+)"
     r"(?:\s*/\s*\d+)?"
-    r"(?:\s*(?:%|percent))?(?![\w^])"
+    r"(?:\s*(?:%|percent))?(?![\d^_])(?![.,]\d)"
 )
 #: What may stand between boxes (or formulas) that together make one answer: \boxed{1}, \boxed{2}.
 _JOINER = re.compile(r"(?:\s|,|;|\$|\\quad|\\qquad|\\[,;]|\\text\{\s*(?:and|or|,)\s*\}|\band\b|\\\]|\\\[|\\\)|\\\()*")
@@ -224,6 +224,24 @@ def _last_paragraph(text: str) -> str:
 def _last_sentence(text: str) -> str:
     parts = [p for p in _SENTENCE.split(text) if p.strip()]
     return parts[-1] if parts else ""
+
+
+def announced_answer(text: str, *, limit: int = MAX_ANSWER_CHARS) -> list[str]:
+    """Readings of the answer announced last by a strong phrase ("the final answer is",
+    "Answer:", "答案是"), for a worked reference solution without a box.
+
+    >>> announced_answer("We add them. The final answer is $14{,}916$. I hope it is correct.")
+    ['14{,}916']
+    """
+    last = None
+    for m in _PHRASES[0].finditer(text[-TAIL_CHARS:]):
+        last = m
+    if last is None:
+        return []
+    answer = _until_sentence_end(text[-TAIL_CHARS:][last.end() :])
+    if not answer or len(answer) > limit:
+        return []
+    return [answer, *_within_phrase(answer)]
 
 
 def _within_phrase(answer: str) -> list[str]:

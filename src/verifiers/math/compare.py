@@ -397,6 +397,18 @@ def _intervals(node: Node) -> list[tuple[Node, Node, bool, bool]] | None:
     if kind == "seq" and len(node[1]) == 2:
         lo, hi = node[1]
         return [(lo, hi, node[2] == "[", node[3] == "]")]
+    if kind == "minus":  # (-inf, inf) \\setminus {3}: cut the intervals at the points
+        whole, points = _intervals(node[1]), node[2]
+        if whole is None or points[0] != "set" or len(points[1]) > 4:
+            return None
+        for x in points[1]:
+            cut: list[tuple[Node, Node, bool, bool]] = []
+            for lo, hi, lo_closed, hi_closed in whole:
+                inside = _position(lo) < _position(x) < _position(hi)
+                keep = [(lo, hi, lo_closed, hi_closed)]
+                cut += [(lo, x, lo_closed, False), (x, hi, False, hi_closed)] if inside else keep
+            whole = cut
+        return whole
     if kind == "set" and len(node[1]) <= _MAX_ITEMS:  # {-1} in {-1} \\cup [0, 7)
         return [(x, x, True, True) for x in node[1]]
     if kind == "union":
@@ -411,6 +423,9 @@ def _intervals(node: Node) -> list[tuple[Node, Node, bool, bool]] | None:
         return _intervals(node[2][1])
     if kind == "rel" and all(op in _FLIP for op in node[1]):
         return _inequality_interval(node)
+    if kind == "rel" and node[1] == ("!=",) and node[2][0][0] == "var" and not free_vars(node[2][1]):
+        a = node[2][1]  # x != 3 is (-inf, 3) U (3, inf)
+        return [(_NEG_INF, a, False, False), (a, _INF, False, False)]
     if kind == "list" and all(x[0] == "rel" for x in node[1]):  # x < -1 or x > 1
         out = []
         for part in node[1]:
@@ -422,9 +437,25 @@ def _intervals(node: Node) -> list[tuple[Node, Node, bool, bool]] | None:
     return None
 
 
+def _position(node: Node) -> float:
+    """Where a bound lies on the real line (for cutting intervals; nan when unknown)."""
+    if node == _INF:
+        return float("inf")
+    if node == _NEG_INF:
+        return float("-inf")
+    try:
+        value = _value(node, {})
+    except (NotExact, Undefined, ArithmeticError, ValueError):
+        return float("nan")
+    return float(value) if isinstance(value, Fraction) else float(value.real)
+
+
 def _inequality_interval(node: Node) -> list[tuple[Node, Node, bool, bool]] | None:
     ops, exprs = node[1], node[2]
-    var_at = [i for i, e in enumerate(exprs) if e[0] == "var" and e[1] not in _NAMED_CONSTANTS]
+    if len(exprs) == 2 and any(e[0] == "neg" and e[1][0] == "var" for e in exprs):  # -x > -1 is x < 1
+        exprs = tuple(e[1] if e[0] == "neg" else ("neg", e) for e in exprs)
+        ops = tuple(_FLIP[op] for op in ops)
+    var_at = [i for i, e in enumerate(exprs) if _names_something(e) and free_vars(e)]
     if len(var_at) != 1 or any(free_vars(e) for i, e in enumerate(exprs) if i != var_at[0]):
         return None
     k = var_at[0]
@@ -529,8 +560,18 @@ def equal(p: Node, g: Node) -> bool | None:
     are equal either way round) and where one side is a bare list and the other a tuple
     (compared in order).
     """
-    p, g = _split_pm(p), _split_pm(g)
+    p, g = _split_pm(_matrix_arithmetic(p)), _split_pm(_matrix_arithmetic(g))
     pk, gk = p[0], g[0]
+    if pk == "choice" or gk == "choice":
+        return _choices(p, g)
+    if pk == "deg" or gk == "deg":
+        if pk == gk:
+            return equal(p[1], g[1])
+        same = equal(p[1], g) if pk == "deg" else equal(p, g[1])  # 60° for 60
+        if same:
+            return True
+        radians = equal(_radians(p[1]), g) if pk == "deg" else equal(p, _radians(g[1]))  # 60° for pi/3
+        return radians if radians or same is False else None
     if pk == "pct" or gk == "pct":
         if pk == gk:
             return equal(p[1], g[1])
@@ -546,6 +587,9 @@ def equal(p: Node, g: Node) -> bool | None:
     if pk == "text" or gk == "text":
         if pk == gk:
             return p[1] == g[1]
+        ratio = _as_ratio(p if pk == "text" else g)
+        if ratio is not None:  # 7:32 read as a time, compared with a ratio
+            return equal(ratio, g) if pk == "text" else equal(p, ratio)
         other = p if gk == "text" else g
         text = g[1] if gk == "text" else p[1]
         if other[0] == "var" and len(other[1]) == 1:
@@ -562,7 +606,7 @@ def equal(p: Node, g: Node) -> bool | None:
         if ri is not None and oi is not None:
             return _interval_sets(ri, oi) if rel is p else _interval_sets(oi, ri)
         return False
-    if pk == "union" or gk == "union":
+    if pk in ("union", "minus") or gk in ("union", "minus"):
         pi, gi = _intervals(p), _intervals(g)
         return _interval_sets(pi, gi) if pi is not None and gi is not None else False
     if pk == "matrix" or gk == "matrix":
@@ -623,6 +667,91 @@ def _split_pm(node: Node) -> Node:
     if node[0] == "pm" or node[0] not in _SCALARS or not _has_pm(node):
         return node
     return ("set", (_choose(node, 1), _choose(node, -1)))
+
+
+def _radians(node: Node) -> Node:
+    return ("div", ("mul", (node, ("const", "pi"))), ("num", Fraction(180), None))
+
+
+def _choices(p: Node, g: Node) -> bool | None:
+    """``(C) 12`` equals ``(C) 12``, the letter ``C``, and the value ``12``."""
+    if p[0] == "choice" and g[0] == "choice":
+        return p[1] == g[1]
+    choice, other = (p, g) if p[0] == "choice" else (g, p)
+    if other[0] in ("var", "text") and len(other[1]) == 1:
+        return choice[1] == other[1].upper()
+    return equal(choice[2], other) if choice is p else equal(other, choice[2])
+
+
+def _as_ratio(node: Node) -> Node | None:
+    parts = node[1].split(":")
+    if len(parts) == 2 and all(x.isdigit() for x in parts):
+        return ("div", ("num", Fraction(int(parts[0])), None), ("num", Fraction(int(parts[1])), None))
+    return None
+
+
+def _matrix_arithmetic(node: Node) -> Node:
+    """Sums, scalar multiples and products of matrices, carried out cell by cell (the cells
+    stay trees): ``2\\begin{pmatrix}2\\\\3\\end{pmatrix}`` is the matrix of ``2*2`` and ``2*3``."""
+    if node[0] not in ("add", "mul", "neg", "div") or "matrix" not in repr(node):
+        return node
+    try:
+        out = _reduce_matrix(node)
+    except (ValueError, IndexError):
+        return node
+    return out if out[0] == "matrix" else node
+
+
+def _reduce_matrix(node: Node) -> Node:
+    kind = node[0]
+    if kind == "neg":
+        inner = _reduce_matrix(node[1])
+        return _map_cells(inner, lambda c: ("neg", c)) if inner[0] == "matrix" else node
+    if kind == "div":
+        top = _reduce_matrix(node[1])
+        return _map_cells(top, lambda c: ("div", c, node[2])) if top[0] == "matrix" else node
+    if kind == "add":
+        terms = [_reduce_matrix(t) for t in node[1]]
+        if not all(t[0] == "matrix" for t in terms):
+            if any(t[0] == "matrix" for t in terms):
+                raise ValueError("a matrix plus a scalar")
+            return node
+        shape = {(len(t[1]), len(t[1][0])) for t in terms}
+        if len(shape) != 1:
+            raise ValueError("shapes differ")
+        rows, cols = shape.pop()
+        return ("matrix", tuple(tuple(("add", tuple(t[1][i][j] for t in terms)) for j in range(cols))
+                                for i in range(rows)))
+    if kind == "mul":
+        acc: Node | None = None
+        for factor in (_reduce_matrix(f) for f in node[1]):
+            if acc is None:
+                acc = factor
+            elif acc[0] == "matrix" and factor[0] == "matrix":
+                acc = _product(acc, factor)
+            elif acc[0] == "matrix":
+                acc = _map_cells(acc, lambda c, s=factor: ("mul", (c, s)))
+            elif factor[0] == "matrix":
+                acc = _map_cells(factor, lambda c, s=acc: ("mul", (s, c)))
+            else:
+                acc = ("mul", (acc, factor))
+        return acc if acc is not None else node
+    return node
+
+
+def _map_cells(matrix: Node, fn: Any) -> Node:
+    return ("matrix", tuple(tuple(fn(c) for c in row) for row in matrix[1]))
+
+
+def _product(a: Node, b: Node) -> Node:
+    left, right = a[1], b[1]
+    if len(left[0]) != len(right):
+        raise ValueError("shapes do not chain")
+    inner = range(len(right))
+    return ("matrix", tuple(
+        tuple(("add", tuple(("mul", (left[i][k], right[k][j])) for k in inner)) for j in range(len(right[0])))
+        for i in range(len(left))
+    ))
 
 
 def _cells(node: Node) -> tuple[tuple[int, int], tuple[Node, ...]] | None:

@@ -25,6 +25,8 @@ Tree nodes (tuples, hashable, compared structurally):
   ``("matrix", ((row...), ...))``; ``("union", (a, b, ...))``.
 * ``("rel", (ops...), (exprs...))``: a relation or a chain ``a < x \\le b``.
 * ``("text", "normalized words")``.
+* ``("deg", a)``: an answer written in degrees (``60^\\circ``); ``("choice", "C", a)``: a
+  multiple-choice label with its value (``\\textbf{(C) } 12``).
 
 >>> parse(r"\\frac{1}{2}")
 ('div', ('num', Fraction(1, 1), None), ('num', Fraction(2, 1), None))
@@ -71,15 +73,17 @@ _ALIASES = {
     "\\varpi": "\\pi", "\\mathbf": "\\mathrm", "\\mathit": "\\mathrm", "\\operatorname": "\\mathrm",
     "\\textbf": "\\text", "\\textit": "\\text", "\\textrm": "\\text", "\\mbox": "\\text", "\\hbox": "\\text",
     "\\textnormal": "\\text", "\\emph": "\\text", "\\mathsf": "\\mathrm", "\\mathbb": "\\mathrm",
-    "\\bmatrix": "\\pmatrix", "\\langle": "(", "\\rangle": ")",
+    "\\bmatrix": "\\pmatrix", "\\langle": "(", "\\rangle": ")", "\\angle": "", "\\measuredangle": "",
 }
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 _UNICODE = str.maketrans({
     "−": "-", "–": "-", "×": "*", "·": "*", "÷": "/", "≤": "<=", "≥": ">=", "≠": "!=", "π": "\\pi ",
     "∞": "\\infty ", "√": "\\sqrt ", "±": "\\pm ", "∪": "\\cup ", "∅": "\\emptyset ", "，": ",", "：": ":",
-    "（": "(", "）": ")", "。": ".", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "％": "%", "°": "^\\circ",
+    "（": "(", "）": ")", "。": ".", "²": "^2", "³": "^3", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "％": "%",
+    "°": "^\\circ",
 })
 _DEGREES_AFTER_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\degree(?![A-Za-z]))")
+_ODD_COMMA = re.compile(r"\s*\{\s*,\s*\}\s*")  # 14 {, }916
 _GLUE = re.compile(r"(?<!\\)\\!\s*")
 _TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
 _PERCENT_WORDS = re.compile(r"(?<=[\d}])\s*(?:percentage|percent|pct)\b")
@@ -99,6 +103,7 @@ def prepare(text: str) -> str:
     s = text.translate(_UNICODE)
     s = s.replace("\\mathbb{R}", "(-\\infty,\\infty)")
     s = _GLUE.sub("", s)
+    s = _ODD_COMMA.sub("{,}", s)
     if "\\circ" in s and _TRIG.search(s):  # \sin 60^\circ: degrees inside a trig function are radians * pi/180
         s = _DEGREES_AFTER_NUMBER.sub(lambda m: "(" + m.group(1) + "\\pi/180)", s)
     s = _PERCENT_WORDS.sub("%", s)
@@ -324,7 +329,10 @@ class _Parser:
         items = [self.sum()]
         while self.accept("\\cup"):
             items.append(self.sum())
-        return items[0] if len(items) == 1 else ("union", tuple(items))
+        node = items[0] if len(items) == 1 else ("union", tuple(items))
+        if self.accept("\\setminus"):  # \mathbb{R} \setminus \{3\}
+            node = ("minus", node, self.sum())
+        return node
 
     def sum(self) -> Node:
         self.enter()
@@ -653,7 +661,7 @@ class _Parser:
         self.expect("{")
         env = self.take()[1]
         self.expect("}")
-        if env not in ("pmatrix", "bmatrix", "matrix", "array", "Bmatrix", "smallmatrix"):
+        if env not in ("pmatrix", "bmatrix", "matrix", "array", "Bmatrix", "smallmatrix", "vmatrix"):
             raise Unparsed(f"environment {env}")
         if env == "array" and self.peek() == ("sym", "{"):  # column spec
             while self.take()[1] != "}":
@@ -680,7 +688,24 @@ class _Parser:
             rows.append(tuple(row))
         if not rows or len({len(r) for r in rows}) != 1:
             raise Unparsed("ragged matrix")
+        if env == "vmatrix":
+            return _determinant(rows)
         return ("matrix", tuple(rows))
+
+
+def _determinant(rows: list[tuple[Node, ...]]) -> Node:
+    """A ``vmatrix`` as the tree of its determinant (Laplace expansion, up to 3 x 3)."""
+    n = len(rows)
+    if n != len(rows[0]) or n > 3:
+        raise Unparsed("determinant larger than 3 x 3")
+    if n == 1:
+        return rows[0][0]
+    terms: list[Node] = []
+    for j in range(n):
+        minor = [tuple(x for k, x in enumerate(row) if k != j) for row in rows[1:]]
+        term: Node = ("mul", (rows[0][j], _determinant(minor)))
+        terms.append(term if j % 2 == 0 else ("neg", term))
+    return ("add", tuple(terms))
 
 
 def _normal_text(text: str) -> str:
@@ -701,7 +726,7 @@ def _number(digits: str) -> Node:
 
 # Thousands separators: "1,000,000" and "1\,000" (after prepare: "1 000") join into one number,
 # but only in their strict form, so "1,2" stays a list.
-_THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:,|\{,\}|\\,| )\d{3})+)(?![\d])")
+_THOUSANDS = re.compile(r"(?<![\d.(\[])(\d{1,3})((?:(?:,|\{,\}|\\,| )\d{3})+)(?![\d)\]])")
 _SEPARATOR = re.compile(r",|\{,\}|\\,| ")
 # A trailing unit: 5 cm, 5\text{ cm}, 12 \mathrm{m}^2, 30 dollars
 _UNIT_TAIL = re.compile(
@@ -715,6 +740,8 @@ _CURRENCY = re.compile(r"^(-?)\s*(?:\\\$|\$|€|£|¥|₹|USD\s*|Rs\.?\s*)\s*(?=
 
 
 _TIME = re.compile(r"\d{1,2}:\d{2}")
+_CHOICE = re.compile(r"\\text\{\s*\(([A-Ea-e])\)\s*\}\s*(.*)|\(([A-E])\)\s+(.+)")
+_DEGREE_MARK = re.compile(r"\\circ|°|\\degree")
 _DECIMAL_COMMA = re.compile(r"(-?)(\d+)(?:,|\{,\})(\d+)")
 
 
@@ -769,6 +796,16 @@ def parse(text: str) -> Node:
     s = prepare(text)
     if not s:
         raise Unparsed("empty")
+    choice = _CHOICE.fullmatch(s)
+    if choice and (choice.group(2) or choice.group(4) or "").strip():  # \textbf{(C) } 12: a label and its value
+        letter, value = choice.group(1) or choice.group(3), choice.group(2) or choice.group(4)
+        return ("choice", letter.upper(), parse(value))
+    if _DEGREE_MARK.search(text) and not _TRIG.search(text):
+        return ("deg", _parse_prepared(s))
+    return _parse_prepared(s)
+
+
+def _parse_prepared(s: str) -> Node:
     s = _CURRENCY.sub(r"\1", s)
     s = strip_thousands(s)
     s = _UNIT_TAIL.sub("", s).strip() or s
@@ -787,8 +824,8 @@ def parse(text: str) -> Node:
     if prose and s.lower() not in _WORD_COMMANDS:
         return ("text", _normal_text(s))  # prose answers ("east", "no solution") are text
     tokens = _tokens(s)
-    words = [t for k, t in tokens if k == "word" and len(t) >= 3 and not t.isupper() and t not in _ENVIRONMENTS]
-    if len(tokens) > 1 and words:
+    prose_words = [t for k, t in tokens if k == "word" and len(t) >= 3 and not t.isupper() and t not in _ENVIRONMENTS]
+    if len(tokens) > 1 and prose_words:
         raise Unparsed("prose around the answer")  # "The sum is 5050": not a product of letters
     try:
         node = _Parser(tokens).top()

@@ -23,7 +23,14 @@ from typing import Any
 from verifiers.base import Batch, BatchReward, RewardConfig, Scores
 from verifiers.engine.backends import Crashed, TimedOut
 from verifiers.errors import ConfigError
-from verifiers.extract.answer import MAX_ANSWER_CHARS, STRATEGIES, answer_candidates, last_boxes, last_tag_content
+from verifiers.extract.answer import (
+    MAX_ANSWER_CHARS,
+    STRATEGIES,
+    announced_answer,
+    answer_candidates,
+    last_boxes,
+    last_tag_content,
+)
 from verifiers.math.compare import constant_problem, equal
 from verifiers.math.parse import Node, Unparsed, parse, unit_of
 from verifiers.types import Status, Verdict
@@ -149,18 +156,23 @@ class _Gold:
 
 def _read_gold(solution: Any) -> _Gold:
     text = reference_answer(solution)
+    if text is None and isinstance(solution, str):  # a long worked solution without a box
+        for answer in announced_answer(solution):
+            if _read(answer) is not None:
+                text = answer
+                break
     if text is None:
         return _Gold("", None, "no usable reference answer in 'solution'")
     if text.strip().lower() in _NO_ANSWER_REFERENCES:
         return _Gold(text, None, f"reference {text[:80]!r} is not an answer")
     tree = _read(text)
     if tree is None or (tree[0] == "text" and len(tree[1].split()) >= 3):  # "Answer is forty two."
-        for _, answer in answer_candidates(text, strategies=("phrase",)):
+        for answer in announced_answer(text):
             announced = _read(answer)
             if announced is not None and announced[0] != "text":
                 text, tree = answer, announced
                 break
-    if tree is not None and tree[0] == "text" and len(tree[1].split()) >= 3:
+    if tree is not None and tree[0] == "text" and len(tree[1].split()) >= 3 and "\\text" not in text:
         return _Gold(text, None, f"reference {text[:80]!r} is prose, not an answer")
     if tree is not None:
         return _Gold(text, tree, constant_problem(tree))
@@ -175,7 +187,8 @@ def _pick(text: str, order: tuple[str, ...]) -> tuple[str, str, Node | None] | N
         tree = _read(answer)
         if tree is not None and tree[0] == "text" and strategy not in ("answer_tag", "boxed"):
             words = len(tree[1].split())
-            if words > 3 or (strategy != "phrase" and words > 1):
+            explicit = "\\text" in answer  # \text{The midpoints form a regular hexagon}
+            if not explicit and (words > 3 or (strategy != "phrase" and words > 1)):
                 continue  # prose, not an announced word answer
         if tree is not None:
             return strategy, answer, tree
