@@ -102,12 +102,12 @@ def test_negative_weights_flip_the_range():
 
 
 def test_gate():
-    strict = MathAccuracy(MathConfig(symbolic=False))
+    strict = MathAccuracy(MathConfig(strategies="answer_tag"))
     gated = Gated(accuracy_reward, gate=strict)
-    # (x+1)^2 vs x^2+2x+1 passes accuracy (sympy) but not the string-only gate
-    out = gated.score([r"\boxed{(x+1)^2}", r"\boxed{5}", r"\boxed{5}"], solution=["x^2+2x+1", "5", None])
+    # "The answer is 5" passes accuracy (prose is read) but not the gate that reads only <answer>
+    out = gated.score(["The answer is 5.", "<answer>5</answer>", r"\boxed{5}"], solution=["5", "5", None])
     assert [v.reward for v in out] == [0.0, 1.0, None]
-    assert out[0].status is Status.INCORRECT and out[2].status is Status.SKIPPED
+    assert out[0].status is Status.NO_ANSWER and out[2].status is Status.SKIPPED
     assert gated.__name__ == "accuracy_if_accuracy"
 
 

@@ -22,7 +22,7 @@ from verifiers.registry import get_reward, names
 from toy_rewards import SlowLanguage, SlowMath
 
 GOOD = "<think>\nWe add one and one.\n</think>\n<answer>\n\\boxed{2}\n</answer>"
-SLOW = "<think>\nSLOW: we add one and one.\n</think>\n<answer>\n\\boxed{2}\n</answer>"
+SLOW = "<think>\nSLOW: we add one and one.\n</think>\n<answer>\n\\boxed{\\sum_{k=1}^{2} 1}\n</answer>"
 TEXTS = [GOOD, SLOW, GOOD.replace("{2}", "{3}")]
 COLUMNS = {"solution": ["2", "2", "2"], "prompt_id": [1, 1, 1], "completion_ids": [[0] * 10, [0] * 20, [0] * 30]}
 

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verifiers.errors import ConfigError, InputError
-from verifiers.math import MathAccuracy
+from verifiers.base import RowReward
+from verifiers.math import MathAccuracy, MathConfig
 from verifiers.shaping.length import (
     CosineLength,
     KimiLength,
@@ -224,10 +225,11 @@ def test_completion_lengths():
     assert lengths.tolist()[0] == 3 and list(faults) == [1]
 
 
-class Graded(MathAccuracy):
+class Graded(RowReward[MathConfig]):
     """An inner reward with partial credit: the ``credit`` column is its value (None allowed)."""
 
     name = "graded"
+    config_class = MathConfig
     columns = ()
 
     optional_columns = ("credit",)

@@ -11,6 +11,7 @@ from typing import Any
 
 from verifiers.base import RewardConfig, RowReward
 from verifiers.math.reward import MathAccuracy
+from verifiers.math.tail import TailKernel
 from verifiers.shaping.language import LanguageConsistency
 from verifiers.types import Status, Verdict
 
@@ -44,13 +45,24 @@ class Toy(RowReward[ToyConfig]):
 
 
 
-class SlowMath(MathAccuracy):
-    """The real math kernel, except that a completion containing ``SLOW`` takes 30 s."""
+class SlowTail(TailKernel):
+    """The real symbolic tail, except that comparing an answer with a ``\\sum`` takes 30 s."""
 
-    def grade(self, text: str, row: Mapping[str, Any]) -> Verdict:
-        if "SLOW" in text:
+    def __call__(self, item: tuple[Any, ...]) -> Any:
+        if item[0] == "compare" and "\\sum" in item[1]:
             time.sleep(30)
-        return super().grade(text, row)
+        return super().__call__(item)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SlowTail, ())
+
+
+class SlowMath(MathAccuracy):
+    """The real math reward, except that on a backend, an answer with a ``\\sum`` (which only
+    the symbolic tail reads) takes 30 s there."""
+
+    def tail_kernel(self) -> Any:
+        return SlowTail()
 
 
 class SlowLanguage(LanguageConsistency):

@@ -78,12 +78,8 @@ def last_boxed(text: str, *, limit: int = MAX_ANSWER_CHARS) -> str | None:
 
 
 def extract_answer(text: str, *, limit: int = MAX_ANSWER_CHARS) -> str | None:
-    """The final answer of a completion, or ``None``.
-
-    Order: inside the last ``<answer>...</answer>`` the last ``\\boxed{}`` if any, else the
-    whole tag content; with no answer tag, the last ``\\boxed{}`` of the text. An empty answer
-    is ``None``. Text such as "the answer is 5" without a box or tag is not read (see
-    ``docs/rewards/accuracy.md``).
+    """R1's final answer only: the first of :func:`answer_candidates` with the ``answer_tag``
+    and ``boxed`` strategies (no prose is read), or ``None``.
 
     Args:
         text: The completion's text.
@@ -94,18 +90,11 @@ def extract_answer(text: str, *, limit: int = MAX_ANSWER_CHARS) -> str | None:
 
     >>> extract_answer(r"<think>..</think><answer>The answer is \\boxed{5}</answer>")
     '5'
-    >>> extract_answer("<answer> 3/4 </answer>"), extract_answer(r"thus \\boxed{x+1}")
-    ('3/4', 'x+1')
+    >>> extract_answer("<answer> 3/4 </answer>"), extract_answer(r"thus \\boxed{x+1}"), extract_answer("7")
+    ('3/4', 'x+1', None)
     """
-    tagged = last_tag_content(text, "answer")
-    if tagged is not None:
-        inner = last_boxed(tagged, limit=limit)
-        if inner is not None:  # a box inside the tag is the answer, even an empty one (then None)
-            return inner.strip() or None
-        tagged = tagged.strip()
-        return tagged if tagged and len(tagged) <= limit else None
-    boxed = last_boxed(text, limit=limit)
-    return boxed.strip() if boxed is not None and boxed.strip() else None
+    found = answer_candidates(text, strategies=("answer_tag", "boxed"), limit=limit)
+    return found[0][1] if found else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,7 +121,7 @@ _ENV = re.compile(
     r"|(?<![\\\d$])\$(?P<ml>\s*\n[^$\n]{1,200}\n\s*)\$"
 )
 _NUMBER = re.compile(
-    r"(?<![\w.^_{])-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?![\d.])|\d+,\d{2}(?![\d,])"
+    r"(?<![\w.^_{}])-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?![\d.])|\d+,\d{2}(?![\d,])"
     r"|\d+(?:\.\d+)?|\.\d+)"
     r"(?:\s*/\s*\d+)?"
     r"(?:\s*(?:%|percent))?(?![\d^_])(?![.,]\d)"
@@ -230,8 +219,8 @@ def announced_answer(text: str, *, limit: int = MAX_ANSWER_CHARS) -> list[str]:
     """Readings of the answer announced last by a strong phrase ("the final answer is",
     "Answer:", "答案是"), for a worked reference solution without a box.
 
-    >>> announced_answer("We add them. The final answer is $14{,}916$. I hope it is correct.")
-    ['14{,}916']
+    >>> announced_answer("We add them. The final answer is $14{,}916$. I hope it is correct.")[0]
+    '14{,}916'
     """
     last = None
     for m in _PHRASES[0].finditer(text[-TAIL_CHARS:]):

@@ -110,7 +110,7 @@ def prepare(text: str) -> str:
     s = _DROP.sub(" ", s)
     s = _COMMAND.sub(lambda m: _ALIASES.get(m.group(0), m.group(0)), s)
     s = _DEGREE.sub("", s)
-    s = s.strip()
+    s = " ".join(s.split())
     while s and s[-1] in ".;:。?":
         s = s[:-1].rstrip()
     return s

@@ -337,11 +337,18 @@ class MathAccuracy(BatchReward[MathConfig]):
             self._tail(grader, verdicts, batch, run_tail)
         return Scores.from_verdicts([verdicts[k] for k in keys])
 
+    def tail_kernel(self) -> Any:
+        """What a backend's workers run for the symbolic tail (a seam for tests)."""
+        from verifiers.math.tail import TailKernel
+
+        return TailKernel()
+
     def _tail(self, grader: _Grader, verdicts: dict[tuple[str, str], Verdict], batch: Batch, run_tail: Any) -> None:
         timeout, backend = self.config.timeout, batch.backend
+        kernel = self.tail_kernel() if backend is not None else None
         by_key = {repr_sol: gold for repr_sol, gold in grader.golds.items()}
         unread = sorted({k[1] for k in grader.pending if by_key[k[1]].tree is None})
-        checks = run_tail([("parses", by_key[r].text) for r in unread], timeout, backend)
+        checks = run_tail([("parses", by_key[r].text) for r in unread], timeout, backend, kernel)
         for r, outcome in zip(unread, checks):
             gold = by_key[r]
             if isinstance(outcome, Crashed):
@@ -361,7 +368,7 @@ class MathAccuracy(BatchReward[MathConfig]):
             else:
                 todo.append(key)
         items = sorted({(grader.pending[k], by_key[k[1]].text) for k in todo})
-        outcomes = dict(zip(items, run_tail([("compare", a, g) for a, g in items], timeout, backend)))
+        outcomes = dict(zip(items, run_tail([("compare", a, g) for a, g in items], timeout, backend, kernel)))
         for key in todo:
             answer, gold = grader.pending[key], by_key[key[1]]
             verdicts[key] = grader.tail_verdict(answer, gold, outcomes[(answer, gold.text)])

@@ -164,14 +164,16 @@ _TIMED_OUT = object()
 _HELPER = _Helper()
 
 
-def run_tail(items: Sequence[tuple[Any, ...]], timeout: float, backend: Backend | None) -> list[Any]:
-    """Outcomes of tail items: on ``backend`` (its own deadline) or on the helper process
-    (``timeout`` seconds per item). Each outcome is the item's result, :class:`TimedOut` or
-    :class:`Crashed`."""
+def run_tail(
+    items: Sequence[tuple[Any, ...]], timeout: float, backend: Backend | None, kernel: Any = None
+) -> list[Any]:
+    """Outcomes of tail items: on ``backend`` (its own deadline; ``kernel``, default
+    :class:`TailKernel`, is what its workers run) or on the helper process (``timeout``
+    seconds per item). Each outcome is the item's result, :class:`TimedOut` or :class:`Crashed`."""
     if not items:
         return []
     if backend is not None:
-        return backend.map(TailKernel(), list(items))
+        return backend.map(kernel if kernel is not None else TailKernel(), list(items))
     return _HELPER.run(items, timeout)
 
 
