@@ -306,3 +306,77 @@ def test_the_tail_has_a_deadline_on_a_pool_and_from_threads():
     with ThreadPoolExecutor(3) as threads:
         futures = [threads.submit(accuracy_reward, texts, solution=["\\sum_{k=1}^{3} k"] * 3) for _ in range(3)]
         assert [f.result() for f in futures] == [[1.0, 0.0, 1.0]] * 3
+
+
+# -- more invariants: mixed numbers, huge integers, batch size and backend ------------------------
+
+
+@FAST
+@given(whole=st.integers(1, 10**6), num=st.integers(1, 60), den=st.integers(2, 61))
+def test_a_mixed_number_equals_its_improper_fraction(whole, num, den):
+    q = whole + Fraction(num % den or 1, den)
+    a, b = (num % den or 1), den
+    mixed = f"{whole}\\frac{{{a}}}{{{b}}}"
+    for gold in (f"\\frac{{{q.numerator}}}{{{q.denominator}}}", f"{q.numerator}/{q.denominator}"):
+        assert compare_answers(mixed, gold).equal, (mixed, gold)
+    assert not compare_answers(mixed, f"{whole + 1}\\frac{{{a}}}{{{b}}}").equal
+
+
+@FAST
+@given(n=st.integers(-(10**300), 10**300), delta=st.integers(1, 10**6), form=st.sampled_from(["plain", "commas", "power"]))
+def test_integers_that_differ_are_never_equal_however_large(n, delta, form):
+    def write(v: int) -> str:
+        if form == "commas":
+            return f"{v:,}"
+        return str(v)
+
+    assert compare_answers(write(n), write(n)).equal
+    assert not compare_answers(write(n + delta), write(n)).equal
+    assert not compare_answers(write(n), write(n + delta)).equal
+    if form == "power":  # 10^{k} + 1 against 10^{k}, for a k in range
+        k = abs(n) % 4000 + 1
+        assert not compare_answers(f"10^{{{k}}}+{delta}", f"10^{{{k}}}").equal
+        assert compare_answers(f"10^{{{k}}}", f"10^{{{k}}}").equal
+
+
+@FAST
+@given(batch=st.lists(rows(), min_size=1, max_size=10))
+def test_the_same_verdicts_whatever_the_batch_size(batch):
+    completions, cols = columns(batch)
+    whole = accuracy_reward.score(completions, **cols)
+    halves = []
+    for start in range(0, len(completions), 3):
+        part = {k: v[start : start + 3] for k, v in cols.items()}
+        halves += accuracy_reward.score(completions[start : start + 3], **part)
+    assert halves == whole
+
+
+def test_the_same_verdicts_on_every_backend():
+    texts, sols = _golden_batch(QUICK)
+    serial = MathAccuracy(backend=Serial()).score(texts, solution=sols)
+    assert accuracy_reward.score(texts, solution=sols) == serial
+    with ProcessPool(jobs=2, timeout=30) as pool:
+        assert MathAccuracy(backend=pool).score(texts, solution=sols) == serial
+
+
+@pytest.mark.parametrize(
+    ("answer", "reference", "expected"),
+    [
+        ("0.3", r"\frac{7}{20}", 0.0),  # 7/20 = 0.35 has a finite expansion: it must be written in full
+        ("0.13", r"\frac{1}{8}", 0.0),  # 0.125, rounded: not accepted
+        ("0.1", r"\frac{1}{8}", 0.0),
+        ("0.4", r"\frac{3}{8}", 0.0),
+        ("0.125", r"\frac{1}{8}", 1.0),
+        ("0.33", r"\frac{1}{3}", 1.0),  # no finite expansion: rounding to the digits written is enough
+        ("0.34", r"\frac{1}{3}", 0.0),
+        ("0.67", r"\frac{2}{3}", 1.0),
+        ("0.66", r"\frac{2}{3}", 0.0),  # truncated, not rounded
+        ("3.14", r"\pi", 1.0),
+        ("3.15", r"\pi", 0.0),
+        ("3.1416", "3.14", 0.0),  # two decimals compare exactly
+        (r"\frac{1}{3}", "0.333", 1.0),  # the rule holds with the decimal on the reference's side
+        ("1.0000001", "1", 0.0),
+    ],
+)
+def test_the_approximation_rule(answer, reference, expected):
+    assert accuracy_reward([f"\\boxed{{{answer}}}"], solution=[reference]) == [expected]
