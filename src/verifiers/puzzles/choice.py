@@ -48,8 +48,8 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 # Explicit statements of the final answer, each ending where the answer phrase starts.
 _MARKER = re.compile(
-    r"(?:\b(?:final\s+)?answer(?:\s+(?:choice|option))?|\b(?:correct|right|best)\s+(?:answer|option|choice))"
-    r"[ \t]*\**[ \t]*(?:is|:|=|would\s+be|should\s+be|must\s+be|will\s+be)[ \t]*:?"
+    r"(?:\b(?:final\s+)?answers?(?:\s+(?:choice|option)s?)?|\b(?:correct|right|best)\s+(?:answer|option|choice)s?)"
+    r"[ \t]*\**[ \t]*(?:is|are|:|=|would\s+be|should\s+be|must\s+be|will\s+be)[ \t]*:?"
     r"|\bfinal\s+answer[ \t]*\**[ \t]*:?[ \t]*\**[ \t]*\n",
     re.IGNORECASE,
 )
@@ -57,12 +57,16 @@ _MARKER = re.compile(
 _REVERSE = re.compile(
     r"(?:\b(?:option|choice)\s+)?(?:\(([A-Za-z])\)|\b([A-Z])\b)\**\s+is\s+(?:the\s+)?(?:correct|right|best)\b"
 )
+# A weaker statement, read only when there is no explicit one: "I choose option B".
+_OPTION = re.compile(r"\b(?:option|choice)\s+(?=\(?[A-Z]\b)", re.IGNORECASE)
+# A hedge anywhere in a short final answer: "It could be A or C".
+_OR_HEDGE = re.compile(r"(?<![A-Za-z0-9])\(?([A-Z])\)?\s+or\s+\(?([A-Z])\)?(?![A-Za-z0-9])")
 # Markup removed before a phrase is read (the letter or text inside is kept).
 _MARKUP = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox)\s*\{|\*\*|\$|\\[()\[\]]|[{}#`]")
 # One letter: bracketed, or bare and not part of a word.
 _ITEM = re.compile(r"\s*(?:\(\s*([A-Za-z])\s*\)|\[\s*([A-Za-z])\s*\]|([A-Za-z])(?![A-Za-z0-9'’]))")
 _LEAD = re.compile(
-    r"[\s:\-–—>*]*(?:the\s+)?(?:(?:correct|right|best|final)\s+)?(?:answer\s+)?(?:is\s+)?"
+    r"[\s:\-–—>*]*(?:the\s+)?(?:(?:correct|right|best|final)\s+)?(?:answers?\s+)?(?:(?:is|are)\s+)?"
     r"(?:(?:clearly|definitely|probably|likely|most\s+likely|therefore|thus|indeed|then)\s*,?\s+)?"
     r"(?:either\s+|both\s+)?(?:(?:option|choice|letter)s?\s*:?)?",
     re.IGNORECASE,
@@ -281,7 +285,20 @@ def read_choice(text: str, options: list[str] | None = None, *, config: ChoiceCo
         return letters, how or "the final statement names no option"
     if in_tag:
         letters, how = _read_phrase(region.strip(), options, config.match_text)
-        return letters, how or "the <answer> tag names no option"
+        if letters:
+            return letters, how
+        hedge = _OR_HEDGE.search(region)
+        if hedge and hedge.group(1) != hedge.group(2):
+            return [hedge.group(1), hedge.group(2)], "letter"
+    last_option = None
+    for last_option in _OPTION.finditer(region):  # noqa: B007
+        pass
+    if last_option is not None:
+        letters, how = _read_phrase(region[last_option.end() :], options, config.match_text)
+        if letters:
+            return letters, how
+    if in_tag:
+        return [], "the <answer> tag names no option"
     lines = [line for line in region.strip().splitlines() if line.strip()]
     last = lines[-1] if lines else ""
     if len(last) <= 100:

@@ -21,7 +21,9 @@ knight", "Zoey: knave", "| Zoey | Knight |"), or, when the sentence opens with a
 the names after it ("Knights: Zoey, Ella"). A "not", "n't", "never" or "no" between them
 inverts it ("Zoey is not a knight" is a knave). A second role word with no new name applies to
 the same names again, so "Zoey is a knave, not a knight" is consistent and "Zoey is a knight or
-a knave" is a contradiction. A possessive ("Zoey's statement") is not a mention.
+a knave" is a contradiction (when the second follows within 30 characters and no other
+capitalised word comes between: in "Oliver is a knave, Mia is a knight" with no Mia in the
+cast, the second is about Mia and is ignored). A possessive ("Zoey's statement") is not a mention.
 
 **Scoring.** Every person must get a role, and nobody two different ones (a contradiction is
 ``ambiguous``; the same role twice is fine). ``scoring="all"`` (Logic-RL): ``high`` when every
@@ -52,6 +54,12 @@ __all__ = [
 KNIGHT, KNAVE = True, False
 _HEADING = re.compile(r"(?i)\b(?:conclusion|final\s+answer|answer|solution)\b[ \t]*\**[ \t]*:")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
+# Between two role words, a capitalised word is someone else ("..., Mia is a knight" with Mia not
+# in the cast): the second role word is then not about the first one's people.
+_SOMEONE = re.compile(r"[A-Z][a-z]")
+#: The longest gap after a role word over which a second role word still applies to the same
+#: people ("a knave, not a knight"; "a knight or a knave").
+MAX_GAP = 30
 MAX_PEOPLE = 64
 
 
@@ -118,6 +126,7 @@ def _scan(text: str, pattern: re.Pattern[str], cast: Mapping[str, str]) -> dict[
     role_first: bool | None = None  # None: no token yet in this sentence
     current: bool | None = None
     negated = False
+    role_end = 0
     for match in pattern.finditer(text):
         kind = match.lastgroup
         if kind == "stop":
@@ -144,8 +153,11 @@ def _scan(text: str, pattern: re.Pattern[str], cast: Mapping[str, str]) -> dict[
                     roles.setdefault(name, set()).add(role)
                 group, pending = pending, []
             else:
-                for name in group:
-                    roles.setdefault(name, set()).add(role)
+                gap = text[role_end : match.start()]
+                if len(gap) <= MAX_GAP and not _SOMEONE.search(gap):
+                    for name in group:
+                        roles.setdefault(name, set()).add(role)
+            role_end = match.end()
             negated = False
     return roles
 
