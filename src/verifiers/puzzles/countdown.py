@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -35,6 +36,7 @@ __all__ = [
     "read_target",
 ]
 
+_TARGET_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+|/[1-9][0-9]*)?")
 #: At most this many given numbers (a larger ``nums`` is not a Countdown row).
 MAX_NUMS = 64
 
@@ -47,22 +49,23 @@ class CountdownConfig(RewardConfig):
         low: Reward when the model is at fault (no answer, bad form, wrong numbers, wrong value).
         high: Reward for an equation that reaches the target.
         partial: Reward for a well-formed equation that uses the numbers by the rules but misses
-            the target (TinyZero's ``format_score`` is 0.1; ours defaults to ``low``: reward the
-            format with a format reward, not inside accuracy). Must lie in ``[low, high]``.
+            the target; ``None`` (default) means ``low``. TinyZero's ``format_score`` is 0.1;
+            ours defaults to ``low`` (reward the format with a format reward, not inside
+            accuracy). Must lie in ``[low, high]``.
         use: ``"exactly"``: every given number exactly once (TinyZero); ``"at_most"``: each
             given number at most once (the TV show's rule).
         max_chars: The longest equation read, in characters (after the ``<answer>`` tag is cut).
         max_depth: The deepest nesting of parentheses accepted.
     """
 
-    partial: float = 0.0
+    partial: float | None = None
     use: Literal["exactly", "at_most"] = "exactly"
     max_chars: int = field(default=300, metadata={"sig": "chars"})
     max_depth: int = field(default=16, metadata={"sig": "depth"})
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not self.low <= self.partial <= self.high:
+        if self.partial is not None and not self.low <= self.partial <= self.high:
             raise ConfigError(f"partial ({self.partial}) must lie in [low, high] = [{self.low}, {self.high}]")
         if not 1 <= self.max_chars <= 10_000:
             raise ConfigError(f"max_chars must be in [1, 10000], not {self.max_chars}")
@@ -107,8 +110,10 @@ def read_numbers(nums: Any) -> tuple[int, ...] | None:
 def read_target(target: Any) -> Fraction | None:
     """The target of a row as an exact number, or ``None`` when unusable (the data's fault).
 
-    >>> read_target(98), read_target("98"), read_target(2.5), read_target(float("nan")), read_target(True)
-    (Fraction(98, 1), Fraction(98, 1), Fraction(5, 2), None, None)
+    >>> read_target(98), read_target("98"), read_target(2.5), read_target("7/2"), read_target("1e9999999")
+    (Fraction(98, 1), Fraction(98, 1), Fraction(5, 2), Fraction(7, 2), None)
+    >>> read_target(float("nan")), read_target(True), read_target("1/0")
+    (None, None, None)
     """
     if isinstance(target, bool) or target is None:
         return None
@@ -116,15 +121,14 @@ def read_target(target: Any) -> Fraction | None:
         return Fraction(int(target.numerator), int(target.denominator))
     if isinstance(target, float):
         return Fraction(str(target)) if math.isfinite(target) else None
-    if isinstance(target, (str, Decimal)):
-        text = str(target).strip()
-        if not text or len(text) > MAX_DIGITS + 2:
+    if isinstance(target, Decimal):
+        target = str(target)
+    if isinstance(target, str):
+        text = target.strip()
+        # no exponents: "1e999999999" would build a billion-digit integer
+        if not text or len(text) > 2 * MAX_DIGITS + 1 or not _TARGET_TEXT.fullmatch(text):
             return None
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            return None
-        return Fraction(value) if value.is_finite() else None
+        return Fraction(text)
     return None
 
 
@@ -231,7 +235,8 @@ def grade_countdown(text: str, target: Any, nums: Any, config: CountdownConfig) 
         detail = f"the expression equals the target, but the answer claims {claimed}"
     else:
         detail = f"= {parsed.value}, not {goal}"
-    return Verdict(config.partial, Status.INCORRECT, extracted=shown, detail=detail)
+    partial = config.low if config.partial is None else config.partial
+    return Verdict(partial, Status.INCORRECT, extracted=shown, detail=detail)
 
 
 class CountdownReward(RowReward[CountdownConfig]):
