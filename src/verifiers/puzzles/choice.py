@@ -59,6 +59,8 @@ _REVERSE = re.compile(
 )
 # A weaker statement, read only when there is no explicit one: "I choose option B".
 _OPTION = re.compile(r"\b(?:option|choice)\s+(?=\(?[A-Z]\b)", re.IGNORECASE)
+# The letter just before a weak statement: "option B or option C".
+_BEFORE = re.compile(r"(?<![A-Za-z0-9])\(?([A-Z])\)?\s*(?:,|/|\bor\b|\band\b)\s*$")
 # A hedge anywhere in a short final answer: "It could be A or C".
 _OR_HEDGE = re.compile(r"(?<![A-Za-z0-9])\(?([A-Z])\)?\s+or\s+\(?([A-Z])\)?(?![A-Za-z0-9])")
 # Markup removed before a phrase is read (the letter or text inside is kept).
@@ -295,6 +297,9 @@ def read_choice(text: str, options: list[str] | None = None, *, config: ChoiceCo
         pass
     if last_option is not None:
         letters, how = _read_phrase(region[last_option.end() :], options, config.match_text)
+        before = _BEFORE.search(region, max(0, last_option.start() - 20), last_option.start())
+        if letters and before:
+            return [before.group(1), *letters], how
         if letters:
             return letters, how
     if in_tag:
