@@ -87,9 +87,11 @@ class KnightsConfig(RewardConfig):
         super().__post_init__()
         for name in ("knight_words", "knave_words"):
             words = getattr(self, name)
-            if isinstance(words, str):
+            if isinstance(words, str):  # the CLI's --set knights_knaves.knave_words=knave,liar
                 words = tuple(w.strip() for w in words.split(","))
-                object.__setattr__(self, name, words)
+            elif isinstance(words, list):  # JSON
+                words = tuple(words)
+            object.__setattr__(self, name, words)
             if (
                 not isinstance(words, tuple)
                 or not words
@@ -199,11 +201,12 @@ def read_roles(text: str, names: Sequence[str], config: KnightsConfig | None = N
     cast = {v: name for name in people for v in (name.upper(), name)}
     if whole:
         return _scan(region, pattern, cast)
-    # no tag and no heading: the fewest final paragraphs that give everyone a role
-    paragraphs = _PARAGRAPH.split(region)
+    # no tag and no heading: the fewest final paragraphs that give everyone a role (a paragraph
+    # break ends a sentence, so paragraphs are read one by one and their roles merged)
     roles: dict[str, set[bool]] = {}
-    for start in range(len(paragraphs) - 1, -1, -1):
-        roles = _scan("\n".join(paragraphs[start:]), pattern, cast)
+    for paragraph in reversed(_PARAGRAPH.split(region)):
+        for name, found in _scan(paragraph, pattern, cast).items():
+            roles.setdefault(name, set()).update(found)
         if len(roles) == len(people):
             break
     return roles
