@@ -73,7 +73,8 @@ class KnightsConfig(RewardConfig):
         scoring: ``"all"`` (Logic-RL: all right or nothing) or ``"fraction"`` (the share of
             people whose role is right, for a complete and consistent answer).
         knight_words: Words for a knight (singular; a final "s" is read too). Puzzles that use
-            other words ("saint", "pioneer") set them here.
+            other words ("saint", "pioneer") set them here; a string is split at commas, ``|``
+            and spaces (``"knight|truth-teller"``).
         knave_words: Words for a knave.
         tail_chars: Only the last this many characters of the final part are read.
     """
@@ -87,8 +88,8 @@ class KnightsConfig(RewardConfig):
         super().__post_init__()
         for name in ("knight_words", "knave_words"):
             words = getattr(self, name)
-            if isinstance(words, str):  # the CLI's --set knights_knaves.knave_words=knave,liar
-                words = tuple(w.strip() for w in words.split(","))
+            if isinstance(words, str):  # the CLI's --set knights_knaves.knave_words='knave|liar'
+                words = tuple(w for w in re.split(r"[,|\s]+", words.strip()) if w)
             elif isinstance(words, list):  # JSON
                 words = tuple(words)
             object.__setattr__(self, name, words)
