@@ -94,53 +94,57 @@ def _tokens(text: str) -> list[str]:
 
 
 class _Parser:
+    """Recursive descent over the token list (ended by an empty sentinel token). Values are
+    ints until a division makes a :class:`~fractions.Fraction` (int arithmetic is cheaper)."""
+
     __slots__ = ("literals", "pos", "tokens", "zero_division")
 
     def __init__(self, tokens: list[str]) -> None:
-        self.tokens, self.pos = tokens, 0
+        self.tokens, self.pos = [*tokens, ""], 0
         self.literals: list[int] = []
         self.zero_division = False
 
-    def peek(self) -> str | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def expr(self) -> Fraction:
+    def expr(self) -> int | Fraction:
         value = self.term()
-        while (op := self.peek()) in ("+", "-"):
+        tokens = self.tokens
+        while (op := tokens[self.pos]) in ("+", "-"):
             self.pos += 1
             right = self.term()
             value = value + right if op == "+" else value - right
         return value
 
-    def term(self) -> Fraction:
+    def term(self) -> int | Fraction:
         value = self.factor()
-        while (op := self.peek()) in ("*", "/"):
+        tokens = self.tokens
+        while (op := tokens[self.pos]) in ("*", "/"):
             self.pos += 1
             right = self.factor()
             if op == "*":
                 value = value * right
             elif right == 0:
                 self.zero_division = True
-                value = Fraction(0)
+                value = 0
+            elif type(value) is int and type(right) is int:
+                value = Fraction(value, right) if value % right else value // right
             else:
-                value = value / right
+                value = Fraction(value) / right
         return value
 
-    def factor(self) -> Fraction:
-        token = self.peek()
-        if token is None:
+    def factor(self) -> int | Fraction:
+        token = self.tokens[self.pos]
+        if not token:
             raise ParseError("the equation ends where a number was expected")
         self.pos += 1
         if token == "(":
             value = self.expr()
-            if self.peek() != ")":
+            if self.tokens[self.pos] != ")":
                 raise ParseError("unbalanced parentheses")
             self.pos += 1
             return value
         sign = 1
         if token == "-":
-            token = self.peek()
-            if token is None or not token.isdigit():
+            token = self.tokens[self.pos]
+            if not token.isdigit():
                 raise ParseError("a minus sign is only allowed between numbers, or before a given negative number")
             self.pos += 1
             sign = -1
@@ -148,7 +152,7 @@ class _Parser:
             raise ParseError(f"expected a number, found {token!r}")
         number = sign * int(token)
         self.literals.append(number)
-        return Fraction(number)
+        return number
 
 
 def parse_expression(text: str, *, max_depth: int = 16) -> Parsed:
@@ -191,4 +195,4 @@ def parse_expression(text: str, *, max_depth: int = 16) -> Parsed:
     value = parser.expr()
     if parser.pos != len(tokens):
         raise ParseError(f"unexpected {tokens[parser.pos]!r} after a complete expression")
-    return Parsed(value, tuple(parser.literals), parser.zero_division)
+    return Parsed(Fraction(value), tuple(parser.literals), parser.zero_division)

@@ -23,6 +23,7 @@ gives ``None`` (``bad_reference``). Prose is not mined for letters: in "A pair o
 
 from __future__ import annotations
 
+import functools
 import numbers
 import re
 from collections.abc import Mapping, Sequence
@@ -109,6 +110,7 @@ class ChoiceConfig(RewardConfig):
             raise ConfigError(f"tail_chars must be in [100, 1000000], not {self.tail_chars}")
 
 
+@functools.lru_cache(maxsize=8192)  # option texts recur in every row of a group
 def _norm(text: str) -> str:
     text = _MARKUP.sub(" ", text)
     return _SPACES.sub(" ", text).strip(" .;:!\t\n").lower()
@@ -123,6 +125,19 @@ def option_texts(choices: Any) -> list[str] | None:
     >>> option_texts(["A) Paris", "B) Rome"]), option_texts({"B": "Rome", "A": "Paris"}), option_texts("Paris")
     (['Paris', 'Rome'], ['Paris', 'Rome'], None)
     """
+    if type(choices) in (list, tuple) and all(type(c) is str for c in choices):  # the common case
+        cached = _plain_options(tuple(choices))
+        return list(cached) if cached is not None else None
+    return _option_texts(choices)
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_options(choices: tuple[str, ...]) -> tuple[str, ...] | None:
+    found = _option_texts(choices)
+    return tuple(found) if found is not None else None
+
+
+def _option_texts(choices: Any) -> list[str] | None:
     if isinstance(choices, Mapping):
         keys = sorted(str(k).strip().upper() for k in choices)
         if keys != list(LETTERS[: len(keys)]):

@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 _TARGET_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+|/[1-9][0-9]*)?")
+_LIMIT = 10**MAX_DIGITS
 #: At most this many given numbers (a larger ``nums`` is not a Countdown row).
 MAX_NUMS = 64
 
@@ -74,6 +75,8 @@ class CountdownConfig(RewardConfig):
 
 
 def _integer(value: Any) -> int | None:
+    if type(value) is int:
+        return value
     if isinstance(value, bool):
         return None
     if isinstance(value, numbers.Integral):
@@ -94,6 +97,10 @@ def read_numbers(nums: Any) -> tuple[int, ...] | None:
     >>> read_numbers([44, 19, 35]), read_numbers(["3", 4.0]), read_numbers("[1, 2]"), read_numbers([])
     ((44, 19, 35), (3, 4), None, None)
     """
+    if type(nums) in (list, tuple) and all(type(v) is int for v in nums):  # the common case
+        if 1 <= len(nums) <= MAX_NUMS and all(-_LIMIT < v < _LIMIT for v in nums):
+            return tuple(nums)
+        return None
     if isinstance(nums, (str, bytes, Mapping)) or not hasattr(nums, "__len__") or not hasattr(nums, "__iter__"):
         return None
     if not 1 <= len(nums) <= MAX_NUMS:
@@ -115,6 +122,8 @@ def read_target(target: Any) -> Fraction | None:
     >>> read_target(float("nan")), read_target(True), read_target("1/0")
     (None, None, None)
     """
+    if type(target) is int:
+        return Fraction(target)
     if isinstance(target, bool) or target is None:
         return None
     if isinstance(target, numbers.Rational):
@@ -171,6 +180,8 @@ def _split_equation(equation: str) -> tuple[str, Fraction | None]:
 
 
 def _usage_problem(used: tuple[int, ...], given: tuple[int, ...], use: str) -> str | None:
+    if len(used) == len(given) and sorted(used) == sorted(given):
+        return None
     have, need = Counter(used), Counter(given)
     for number, count in have.items():
         if number not in need:
