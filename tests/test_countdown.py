@@ -221,3 +221,20 @@ def test_exact_arithmetic_where_floats_fail():
     for _ in range(200):
         a, b = rnd.randint(1, 10**6), rnd.randint(1, 10**6)
         assert parse_expression(f"{a} / {b} * {b}").value == a
+
+
+@pytest.mark.parametrize(
+    ("equation", "detail"),
+    [
+        ("9**9**9", "powers (**) are not allowed"),
+        ("7 // 2 + 4", "floor division (//) is not allowed"),
+        ("10 % 4 + 5", "the remainder operator (%) is not allowed"),
+        ("__import__('os')", "letters and names are not allowed in an equation"),
+        ("3.0 + 5", "decimal numbers are not allowed (only the given integers)"),
+        ("(44 + 19 + 35", "unbalanced parentheses"),
+        ("3 / (5 - 5)", "division by zero"),
+    ],
+)
+def test_details_name_the_problem(equation, detail):
+    nums = [3, 5, 5] if "5 - 5" in equation else [9, 9, 9]
+    assert countdown_reward.score([f"<answer>{equation}</answer>"], target=[1], nums=[nums])[0].detail == detail
