@@ -173,3 +173,24 @@ def test_config_is_checked():
         KnightsKnaves(scoring="some")
     assert KnightsKnaves(knave_words="knave,liar").config.knave_words == ("knave", "liar")
     assert KnightsKnaves().signature().startswith("knights_knaves|low:0|high:1|scoring:all|knight:knight|knave:knave|")
+
+
+def test_the_word_reader_and_the_pattern_reader_agree_on_every_golden_text():
+    """Casts of one-word names are read word by word; others by one pattern. Same tokens."""
+    from verifiers.puzzles.knights import _Cast, _scan
+
+    checked = 0
+    for row in ROWS:
+        names = row["columns"].get("names")
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            continue
+        text = completion_text(build(row["completion"]))[-5000:]
+        words = _Cast(tuple(names), ("knight",), ("knave",))
+        pattern = _Cast(tuple(names), ("knight",), ("knave",), by_pattern=True)
+        assert _scan(text, words) == _scan(text, pattern), row["id"]
+        checked += 1
+    assert checked > 70
+    # a name of two words goes to the pattern reader
+    both = KnightsKnaves().score(["<answer>Mary Ann is a knight. Bo is a knave.</answer>"], names=[["Mary Ann", "Bo"]],
+                                 solution=[[True, False]])[0]
+    assert both.status is Status.CORRECT

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -105,24 +105,72 @@ class KnightsConfig(RewardConfig):
             raise ConfigError(f"tail_chars must be in [100, 1000000], not {self.tail_chars}")
 
 
+_WORD = re.compile(r"[^\W\d_][\w'’-]*|[.;!?](?=\s|$)|\n")
+_SIMPLE_NAME = re.compile(r"[^\W\d_][\w'’-]*")
+_NEGATIONS = frozenset({"not", "never", "no"})
+Token = tuple[str, str, int, int]  # (kind, name, start, end); kind: name, knight, knave, neg, stop
+
+
+class _Cast:
+    """How to find the cast's names and the role words in a text (built once per cast).
+
+    When every name is one word (the K&K datasets), the text is cut into words by one simple
+    pattern and each word is looked up in dicts; otherwise (a name with spaces, dots or
+    brackets) one pattern with every spelling is used. Both read the same tokens: a name as
+    written or in capitals, not inside a longer word and not possessive; a role word in any case
+    (singular or plural); "not", "never", "no" or a word ending in "n't"; a sentence end.
+    """
+
+    def __init__(
+        self, names: tuple[str, ...], knights: tuple[str, ...], knaves: tuple[str, ...], *, by_pattern: bool = False
+    ) -> None:
+        self.spellings = {v: name for name in names for v in (name.upper(), name)}
+        self.roles = {w.lower() + s: kind for kind, words in (("knight", knights), ("knave", knaves))
+                      for w in words for s in ("", "s")}
+        self.pattern: re.Pattern[str] | None = None
+        if by_pattern or not all(_SIMPLE_NAME.fullmatch(v) for v in self.spellings):
+            variants = sorted(self.spellings, key=len, reverse=True)
+            alternation = "|".join(re.escape(v) for v in variants)
+            knight = "|".join(re.escape(w) for w in knights)
+            knave = "|".join(re.escape(w) for w in knaves)
+            self.pattern = re.compile(
+                rf"(?<![\w'’])(?P<name>{alternation})(?![\w'’-])"
+                rf"|(?i:\b(?P<knight>(?:{knight})s?)\b)"
+                rf"|(?i:\b(?P<knave>(?:{knave})s?)\b)"
+                r"|(?i:(?P<neg>\bnot\b|n[’']t\b|\bnever\b|\bno\b))"
+                r"|(?P<stop>[.;!?](?=\s|$)|\n)"
+            )
+
+    def tokens(self, text: str) -> Iterator[Token]:
+        spellings, roles = self.spellings, self.roles
+        if self.pattern is not None:
+            for match in self.pattern.finditer(text):
+                kind = match.lastgroup or "stop"
+                yield kind, spellings.get(match.group(), ""), match.start(), match.end()
+            return
+        for match in _WORD.finditer(text):
+            word = match.group()
+            name = spellings.get(word)
+            if name is not None:
+                yield "name", name, match.start(), match.end()
+                continue
+            lower = word.lower()
+            role = roles.get(lower)
+            if role is not None:
+                yield role, "", match.start(), match.end()
+            elif lower in _NEGATIONS or lower.endswith(("n't", "n’t")):
+                yield "neg", "", match.start(), match.end()
+            elif not word[0].isalpha():
+                yield "stop", "", match.start(), match.end()
+
+
 @functools.lru_cache(maxsize=512)
-def _scanner(names: tuple[str, ...], knights: tuple[str, ...], knaves: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern per cast: each match is a name, a role word, a negation or a sentence end."""
-    variants = sorted({v for name in names for v in (name, name.upper())}, key=len, reverse=True)
-    alternation = "|".join(re.escape(v) for v in variants)
-    knight = "|".join(re.escape(w) for w in knights)
-    knave = "|".join(re.escape(w) for w in knaves)
-    return re.compile(
-        rf"(?<![\w'’])(?P<name>{alternation})(?![\w'’-])"
-        rf"|(?i:\b(?P<knight>(?:{knight})s?)\b)"
-        rf"|(?i:\b(?P<knave>(?:{knave})s?)\b)"
-        r"|(?i:(?P<neg>\bnot\b|n[’']t\b|\bnever\b|\bno\b))"
-        r"|(?P<stop>[.;!?](?=\s|$)|\n)"
-    )
+def _cast(names: tuple[str, ...], knights: tuple[str, ...], knaves: tuple[str, ...]) -> _Cast:
+    return _Cast(names, knights, knaves)
 
 
-def _scan(text: str, pattern: re.Pattern[str], cast: Mapping[str, str]) -> dict[str, set[bool]]:
-    """Every role each person is given in ``text`` (``cast`` maps each spelling to the name)."""
+def _scan(text: str, cast: _Cast) -> dict[str, set[bool]]:
+    """Every role each person is given in ``text``."""
     roles: dict[str, set[bool]] = {}
     pending: list[str] = []
     group: list[str] = []
@@ -130,14 +178,12 @@ def _scan(text: str, pattern: re.Pattern[str], cast: Mapping[str, str]) -> dict[
     current: bool | None = None
     negated = False
     role_end = 0
-    for match in pattern.finditer(text):
-        kind = match.lastgroup
+    for kind, name, start, end in cast.tokens(text):
         if kind == "stop":
             pending, group, role_first, current, negated = [], [], None, None, False
         elif kind == "neg":
             negated = True
         elif kind == "name":
-            name = cast[match.group()]
             if role_first is None:
                 role_first = False
             if role_first and current is not None:
@@ -152,15 +198,15 @@ def _scan(text: str, pattern: re.Pattern[str], cast: Mapping[str, str]) -> dict[
             if role_first:
                 current = role
             elif pending:
-                for name in pending:
-                    roles.setdefault(name, set()).add(role)
+                for person in pending:
+                    roles.setdefault(person, set()).add(role)
                 group, pending = pending, []
             else:
-                gap = text[role_end : match.start()]
+                gap = text[role_end:start]
                 if len(gap) <= MAX_GAP and not _SOMEONE.search(gap):
-                    for name in group:
-                        roles.setdefault(name, set()).add(role)
-            role_end = match.end()
+                    for person in group:
+                        roles.setdefault(person, set()).add(role)
+            role_end = end
             negated = False
     return roles
 
@@ -198,15 +244,14 @@ def read_roles(text: str, names: Sequence[str], config: KnightsConfig | None = N
     if region is None:
         return None
     people = tuple(names)
-    pattern = _scanner(people, config.knight_words, config.knave_words)
-    cast = {v: name for name in people for v in (name.upper(), name)}
+    cast = _cast(people, config.knight_words, config.knave_words)
     if whole:
-        return _scan(region, pattern, cast)
+        return _scan(region, cast)
     # no tag and no heading: the fewest final paragraphs that give everyone a role (a paragraph
     # break ends a sentence, so paragraphs are read one by one and their roles merged)
     roles: dict[str, set[bool]] = {}
     for paragraph in reversed(_PARAGRAPH.split(region)):
-        for name, found in _scan(paragraph, pattern, cast).items():
+        for name, found in _scan(paragraph, cast).items():
             roles.setdefault(name, set()).update(found)
         if len(roles) == len(people):
             break
@@ -251,8 +296,7 @@ def _reference(
             continue
         if not isinstance(text, str):
             return f"{column} is not text"
-        pattern = _scanner(people, config.knight_words, config.knave_words)
-        roles = _scan(text, pattern, {v: n for n in people for v in (n.upper(), n)})
+        roles = _scan(text, _cast(people, config.knight_words, config.knave_words))
         if len(roles) != len(people) or any(len(r) != 1 for r in roles.values()):
             return f"{column} does not give every name exactly one role"
         return people, tuple(next(iter(roles[n])) for n in people)
