@@ -49,7 +49,7 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 # Explicit statements of the final answer, each ending where the answer phrase starts.
 _MARKER = re.compile(
-    r"(?:\b(?:final\s+)?answers?(?:\s+(?:choice|option)s?)?|\b(?:correct|right|best)\s+(?:answer|option|choice)s?)"
+    r"(?:\b(?:final\s+)?answers?(?:\s+(?:choice|option))?|\b(?:correct|right|best)\s+(?:answer|option|choice)s?)"
     r"[ \t]*\**[ \t]*(?:is|are|:|=|would\s+be|should\s+be|must\s+be|will\s+be)[ \t]*:?"
     r"|\bfinal\s+answer[ \t]*\**[ \t]*:?[ \t]*\**[ \t]*\n",
     re.IGNORECASE,
