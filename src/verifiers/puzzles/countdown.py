@@ -142,8 +142,8 @@ def read_target(target: Any) -> Fraction | None:
 
 
 def _answer_text(text: str) -> str | None:
-    """The equation inside the last ``<answer>`` tag: a ``\\boxed{}`` in it, ``$`` and one final
-    period removed."""
+    """The equation inside the last ``<answer>`` tag: a ``\\boxed{}`` in it, ``$``, backticks,
+    Markdown bold around it and one final period removed."""
     content = last_tag_content(text, "answer")
     if content is None:
         return None
@@ -151,9 +151,11 @@ def _answer_text(text: str) -> str | None:
         boxed = last_boxed(content)
         content = boxed if boxed is not None else content
     content = content.strip()
-    for wrapper in ("$$", "$", "\\(", "\\)", "\\[", "\\]"):
+    for wrapper in ("$$", "$", "\\(", "\\)", "\\[", "\\]", "`"):
         content = content.replace(wrapper, " ")
     content = content.strip()
+    if len(content) > 4 and content.startswith("**") and content.endswith("**"):  # Markdown bold
+        content = content[2:-2].strip()
     if content.endswith("."):
         content = content[:-1].rstrip()
     return content
