@@ -23,6 +23,11 @@ COLUMNS = {
     "prompts": ["q1", "q1", "q2", "q2"],
     "prompt_id": [1, 1, 2, 2],
     "completion_ids": [[1] * 30, [1] * 12, [1] * 8, [1] * 20],
+    # the puzzle rewards (choice, countdown, knights_knaves) get rows to grade too
+    "answer": ["B", "A", "C", "D"],
+    "target": [2, 3, 2, 2],
+    "nums": [[2], [1, 2], [2], [2]],
+    "names": [["Zoey"], ["Zoey"], ["Zoey"], ["Zoey"]],
 }
 
 

@@ -13,6 +13,8 @@ EXPECTED = {
     "RepetitionPenalty", "repetition_penalty_reward",
     "LanguageConsistency", "language_consistency_reward",
     "FormatReward", "TagCountReward", "ThinkFormatReward", "format_reward", "tag_count_reward", "think_format_reward",
+    "ChoiceConfig", "ChoiceReward", "choice_reward", "CountdownConfig", "CountdownReward", "countdown_reward",
+    "KnightsConfig", "KnightsKnaves", "knights_knaves_reward",
 }
 
 

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
         WorkerCrashed,
     )
     from verifiers.math import MathAccuracy, MathConfig, accuracy_reward
+    from verifiers.puzzles.choice import ChoiceConfig, ChoiceReward, choice_reward
+    from verifiers.puzzles.countdown import CountdownConfig, CountdownReward, countdown_reward
+    from verifiers.puzzles.knights import KnightsConfig, KnightsKnaves, knights_knaves_reward
     from verifiers.registry import get_reward
     from verifiers.shaping.combine import Gated, WeightedSum
     from verifiers.shaping.format import (
@@ -64,6 +67,9 @@ _WHERE = {
         "verifiers.errors",
     ),
     **dict.fromkeys(["MathAccuracy", "MathConfig", "accuracy_reward"], "verifiers.math.reward"),
+    **dict.fromkeys(["ChoiceConfig", "ChoiceReward", "choice_reward"], "verifiers.puzzles.choice"),
+    **dict.fromkeys(["CountdownConfig", "CountdownReward", "countdown_reward"], "verifiers.puzzles.countdown"),
+    **dict.fromkeys(["KnightsConfig", "KnightsKnaves", "knights_knaves_reward"], "verifiers.puzzles.knights"),
     "get_reward": "verifiers.registry",
     **dict.fromkeys(["Gated", "WeightedSum"], "verifiers.shaping.combine"),
     **dict.fromkeys(
@@ -85,15 +91,21 @@ _WHERE = {
 __all__ = [
     "BackendUnavailable",
     "BaseReward",
+    "ChoiceConfig",
+    "ChoiceReward",
     "Completion",
     "ConfigError",
     "CosineLength",
+    "CountdownConfig",
+    "CountdownReward",
     "Fault",
     "FormatReward",
     "Gated",
     "InfrastructureError",
     "InputError",
     "KimiLength",
+    "KnightsConfig",
+    "KnightsKnaves",
     "LanguageConsistency",
     "MathAccuracy",
     "MathConfig",
@@ -116,10 +128,13 @@ __all__ = [
     "WorkerCrashed",
     "__version__",
     "accuracy_reward",
+    "choice_reward",
     "cosine_length_reward",
+    "countdown_reward",
     "format_reward",
     "get_reward",
     "kimi_length_reward",
+    "knights_knaves_reward",
     "language_consistency_reward",
     "overlong_reward",
     "repetition_penalty_reward",

@@ -80,3 +80,16 @@ register(
     "one <think> block first, then content (TRL's think_format_reward, without its false accepts)",
 )
 register("tag_count", "verifiers.shaping.format:TagCountReward", "0.25 per R1 tag that appears exactly once (open-r1)")
+register(
+    "choice", "verifiers.puzzles.choice:ChoiceReward", "multiple choice (GPQA, MMLU): the final letter equals 'answer'"
+)
+register(
+    "countdown",
+    "verifiers.puzzles.countdown:CountdownReward",
+    "TinyZero's Countdown: the <answer> equation reaches 'target' with 'nums', exact arithmetic",
+)
+register(
+    "knights_knaves",
+    "verifiers.puzzles.knights:KnightsKnaves",
+    "Logic-RL's Knights and Knaves: every person in 'names' gets the right role",
+)

@@ -53,6 +53,9 @@ class Status(str, Enum):
     """No answer could be extracted from the completion (model's fault)."""
     BAD_FORMAT = "bad_format"
     """The completion does not follow the required layout (model's fault)."""
+    AMBIGUOUS = "ambiguous"
+    """The final answer hedges or contradicts itself ("A or C", a person both knight and knave):
+    the model's fault."""
     TIMEOUT = "timeout"
     """Grading this row exceeded its deadline; the worker was killed (model's fault)."""
     MISSING_COLUMN = "missing_column"
@@ -82,6 +85,7 @@ _FAULTS = {
     Status.INCORRECT: Fault.MODEL,
     Status.NO_ANSWER: Fault.MODEL,
     Status.BAD_FORMAT: Fault.MODEL,
+    Status.AMBIGUOUS: Fault.MODEL,
     Status.TIMEOUT: Fault.MODEL,
     Status.MISSING_COLUMN: Fault.DATA,
     Status.BAD_REFERENCE: Fault.DATA,
