@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verifiers.errors import ConfigError, InputError
 from verifiers.base import RowReward
+from verifiers.errors import ConfigError, InputError
 from verifiers.math import MathAccuracy, MathConfig
 from verifiers.shaping.length import (
     CosineLength,

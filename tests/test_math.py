@@ -323,7 +323,9 @@ def test_a_mixed_number_equals_its_improper_fraction(whole, num, den):
 
 
 @FAST
-@given(n=st.integers(-(10**300), 10**300), delta=st.integers(1, 10**6), form=st.sampled_from(["plain", "commas", "power"]))
+@given(
+    n=st.integers(-(10**300), 10**300), delta=st.integers(1, 10**6), form=st.sampled_from(["plain", "commas", "power"])
+)
 def test_integers_that_differ_are_never_equal_however_large(n, delta, form):
     def write(v: int) -> str:
         if form == "commas":
