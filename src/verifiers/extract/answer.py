@@ -134,7 +134,7 @@ _END_OF_ANSWER = re.compile(
 )
 
 
-def last_boxes(text: str, *, limit: int = MAX_ANSWER_CHARS, most: int = 10) -> list[str]:
+def last_boxes(text: str, *, limit: int = MAX_ANSWER_CHARS, most: int = 10, loose: bool = False) -> list[str]:
     """The last box, with the boxes just before it that only commas, "and", ``\\quad`` or
     math delimiters separate from it (``\\boxed{1}, \\boxed{2}`` is one answer of two
     parts; prose between boxes ends the answer).
@@ -155,7 +155,9 @@ def last_boxes(text: str, *, limit: int = MAX_ANSWER_CHARS, most: int = 10) -> l
             break  # a box around the later one (\\boxed{\\boxed{1}}): not a second part
         if boxes:
             gap = text[pos + len(_box_source(text, pos, content)) : end]
-            if not _JOINER.fullmatch(gap):
+            conjunction = loose and len(gap) <= 40 and _AND.search(gap) and not _SENTENCE.search(gap)
+            joined = _JOINER.fullmatch(gap) or conjunction
+            if not joined:
                 break
         boxes.insert(0, content.strip())
         end = pos
@@ -186,8 +188,24 @@ def _joined_envs(tail: str, envs: list[re.Match[str]]) -> str | None:
     return ", ".join(parts) if len(parts) > 1 else None
 
 
+_AND = re.compile(r"\band\b|,|&|和|及")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _SENTENCE = re.compile(r"(?<!\d)[.?!](?:\s+|$)|\n|[。？！]")
+
+
+_LATEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+
+
+def _computed_value(formula: str) -> str:
+    """A final formula that is a computation with numbers only (``3 + 4 = 7``,
+    ``\\frac{1}{2} \\$ = \\frac{10}{9}``) is read as its result, as math-verify reads it;
+    formulas with variables (``y = 2x + 1``) stay whole."""
+    if "=" not in formula or "," in formula or _LATEX_COMMAND.sub("", formula).lower() != _LATEX_COMMAND.sub(
+        "", formula
+    ).upper():
+        return formula
+    last = formula.rsplit("=", 1)[1].strip()
+    return last or formula
 
 
 def _outside_think(body: str, text: str) -> str:
@@ -284,7 +302,7 @@ def answer_candidates(
     * ``phrase``: the answer after the last "final answer is", "the answer is", "Answer:",
       "答案是", "therefore", ... in the last ``TAIL_CHARS`` characters.
     * ``latex``: the content of the last ``$...$``, ``$$...$$``, ``\\[...\\]``, ``\\(...\\)``
-      (the comparison reads ``x = 5`` and a true chain ``3 + 4 = 7`` as their last part).
+      (a computation with numbers only, ``3 + 4 = 7``, is read as its result).
     * ``number``: the last number (``7,425,000``, ``-3.5``, ``3/4``, ``12%``) of the text.
 
     The caller grades the first candidate it can read; it never tries the next one because
@@ -295,7 +313,7 @@ def answer_candidates(
     >>> answer_candidates("The final answer is 7,425,000. I hope it is correct.")[0]
     ('phrase', '7,425,000')
     >>> answer_candidates(r"Adding, $3 + 4 = 7$.")
-    [('latex', '3 + 4 = 7'), ('number', '7')]
+    [('latex', '7')]
     """
     end_think = text.rfind("</think>")
     if end_think >= 0 and text[end_think + 8 :].strip():  # R1: the answer section comes first
@@ -342,7 +360,7 @@ def answer_candidates(
             if joined:
                 out.append(("latex", joined))
             for m in reversed(envs[-3:]):
-                content = next(g for g in m.groups() if g is not None).strip()
+                content = _computed_value(next(g for g in m.groups() if g is not None).strip())
                 if content and len(content) <= limit:
                     out.append(("latex", content))
             if not envs and tail.strip() and len(tail.strip()) <= 200:

@@ -38,6 +38,7 @@ Tree nodes (tuples, hashable, compared structurally):
 
 from __future__ import annotations
 
+import itertools
 import re
 from fractions import Fraction
 from typing import Any
@@ -292,14 +293,16 @@ class _Parser:
         return node
 
     def listing(self, closers: tuple[str, ...]) -> Node:
-        """Items separated by commas, semicolons, 'or' and 'and'."""
+        """Items separated by commas, semicolons, 'or' and 'and'. Semicolons between groups
+        of assignments make tuples: ``p=5,q=2; p=7,q=2`` is ``(p=5, q=2), (p=7, q=2)``."""
         items = [self.relation()]
-        seps = 0
+        groups: list[int] = []  # where each ';' falls
         while True:
             tok = self.peek()
             if tok[1] in (",", ";", "\\or", "\\and") and tok[0] in ("sym", "cmd"):
                 self.i += 1
-                seps += 1
+                if tok[1] == ";":
+                    groups.append(len(items))
                 if self.peek()[1] in ("\\or", "\\and"):  # ", and"
                     self.i += 1
                 items.append(self.relation())
@@ -308,6 +311,10 @@ class _Parser:
                 items.append(self.relation())
             else:
                 break
+        if groups and all(x[0] == "rel" for x in items):
+            bounds = [0, *groups, len(items)]
+            parts = [tuple(items[a:b]) for a, b in itertools.pairwise(bounds)]
+            items = [p[0] if len(p) == 1 else ("seq", p, "(", ")") for p in parts]
         return items[0] if len(items) == 1 else ("list", tuple(items))
 
     def relation(self) -> Node:

@@ -110,7 +110,7 @@ def reference_answer(solution: Any) -> str | None:
         return None
     text = solution
     if "\\boxed" in text or "\\fbox" in text:
-        boxes = last_boxes(text)
+        boxes = last_boxes(text, loose=True)  # "\\boxed{1} papers and \\boxed{2} bins": both
         return ", ".join(boxes) if boxes else None
     if "####" in text:
         text = text[text.rindex("####") + 4 :]
@@ -182,8 +182,13 @@ def _read_gold(solution: Any) -> _Gold:
 
 
 def _pick(text: str, order: tuple[str, ...]) -> tuple[str, str, Node | None] | None:
-    """The answer to grade: the first candidate that reads, as (strategy, answer, tree)."""
+    """The answer to grade, as (strategy, answer, tree): the first candidate that reads. A
+    candidate only the symbolic tail can read (``\\sum``, odd LaTeX) is graded there, unless a
+    later candidate of the same strategy reads on the fast path (``12)`` then ``12``)."""
+    for_tail: tuple[str, str, Node | None] | None = None
     for strategy, answer in answer_candidates(text, strategies=order):
+        if for_tail is not None and strategy != for_tail[0]:
+            break
         tree = _read(answer)
         if tree is not None and tree[0] == "text" and strategy not in ("answer_tag", "boxed"):
             words = len(tree[1].split())
@@ -192,9 +197,11 @@ def _pick(text: str, order: tuple[str, ...]) -> tuple[str, str, Node | None] | N
                 continue  # prose, not an announced word answer
         if tree is not None:
             return strategy, answer, tree
-        if strategy in ("answer_tag", "boxed") and _mathy(answer):
-            return strategy, answer, None  # boxed but unusual: the tail reads it
-    return None
+        if for_tail is None and _mathy(answer):
+            if strategy in ("answer_tag", "boxed"):
+                return strategy, answer, None
+            for_tail = (strategy, answer, None)
+    return for_tail
 
 
 def grade_math(text: str, solution: Any, config: MathConfig) -> Verdict:
