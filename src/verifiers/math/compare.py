@@ -411,7 +411,7 @@ def _intervals(node: Node) -> list[tuple[Node, Node, bool, bool]] | None:
         return whole
     if kind == "set" and len(node[1]) <= _MAX_ITEMS:  # {-1} in {-1} \\cup [0, 7)
         return [(x, x, True, True) for x in node[1]]
-    if kind == "union":
+    if kind == "union" or (kind == "list" and all(x[0] == "rel" for x in node[1])):  # or: x < -1 or x > 1
         out = []
         for part in node[1]:
             got = _intervals(part)
@@ -426,14 +426,6 @@ def _intervals(node: Node) -> list[tuple[Node, Node, bool, bool]] | None:
     if kind == "rel" and node[1] == ("!=",) and node[2][0][0] == "var" and not free_vars(node[2][1]):
         a = node[2][1]  # x != 3 is (-inf, 3) U (3, inf)
         return [(_NEG_INF, a, False, False), (a, _INF, False, False)]
-    if kind == "list" and all(x[0] == "rel" for x in node[1]):  # x < -1 or x > 1
-        out = []
-        for part in node[1]:
-            got = _intervals(part)
-            if got is None:
-                return None
-            out.extend(got)
-        return out
     return None
 
 
