@@ -5,7 +5,7 @@ import verifiers
 EXPECTED = {
     "BackendUnavailable", "Completion", "ConfigError", "Fault", "InfrastructureError",
     "InputError", "MathAccuracy", "MathConfig", "Message", "ProcessPool", "Reward", "RewardConfig",
-    "RewardFunction", "BaseReward",
+    "RewardFunction", "BaseReward", "AsyncReward",
     "SandboxError", "Serial", "Status", "UnknownRewardError", "Verdict", "VerifiersError",
     "WorkerCrashed", "__version__", "accuracy_reward", "get_reward",
     "Gated", "WeightedSum",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from verifiers._version import __version__
 
 if TYPE_CHECKING:
-    from verifiers.base import BaseReward, RewardConfig, RewardFunction
+    from verifiers.base import AsyncReward, BaseReward, RewardConfig, RewardFunction
     from verifiers.engine import ProcessPool, Serial
     from verifiers.errors import (
         BackendUnavailable,
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 # public name -> the module that defines it
 _WHERE = {
-    **dict.fromkeys(["BaseReward", "RewardConfig", "RewardFunction"], "verifiers.base"),
+    **dict.fromkeys(["AsyncReward", "BaseReward", "RewardConfig", "RewardFunction"], "verifiers.base"),
     "ProcessPool": "verifiers.engine.pool",
     "Serial": "verifiers.engine.backends",
     **dict.fromkeys(
@@ -89,6 +89,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "AsyncReward",
     "BackendUnavailable",
     "BaseReward",
     "ChoiceConfig",

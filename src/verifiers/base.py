@@ -24,6 +24,7 @@ its prompt group), ``parts`` (nested rewards) and ``backend``.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 import math
@@ -41,6 +42,7 @@ from verifiers.extract.messages import completion_text
 from verifiers.types import Completion, Reward, Status, Verdict
 
 __all__ = [
+    "AsyncReward",
     "BaseReward",
     "Batch",
     "BatchReward",
@@ -238,11 +240,31 @@ class BaseReward(ABC):
             InputError: ``completions`` is missing or not a list of completions, or a column
                 does not have one value per completion.
         """
-        return self.evaluate(completions, columns).floats()
+        scores = self.evaluate(completions, columns)
+        _log_statuses(self.__name__, scores, columns)
+        return scores.floats()
 
     def score(self, completions: Sequence[Completion], **columns: Any) -> list[Verdict]:
         """One :class:`~verifiers.types.Verdict` per completion, in order."""
         return self.evaluate(completions, columns).verdicts()
+
+    async def acall(self, completions: Sequence[Completion] | None = None, **columns: Any) -> list[float | None]:
+        """The awaitable form of ``__call__``: the same values, statuses, logging and exceptions,
+        graded in a worker thread so that the event loop stays free (slow rows of concurrent
+        batches overlap, on a :class:`~verifiers.engine.ProcessPool` above all)."""
+        scores = await self.aevaluate(completions, columns)
+        _log_statuses(self.__name__, scores, columns)
+        return scores.floats()
+
+    async def ascore(self, completions: Sequence[Completion], **columns: Any) -> list[Verdict]:
+        """The awaitable form of :meth:`score`."""
+        return (await self.aevaluate(completions, columns)).verdicts()
+
+    async def aevaluate(
+        self, completions: Sequence[Completion] | None, columns: Mapping[str, Any], *, backend: Backend | None = None
+    ) -> Scores:
+        """The awaitable form of :meth:`evaluate`: :meth:`evaluate` itself, run off the event loop."""
+        return await asyncio.to_thread(self.evaluate, completions, columns, backend=backend)
 
     def evaluate(
         self, completions: Sequence[Completion] | None, columns: Mapping[str, Any], *, backend: Backend | None = None
@@ -269,6 +291,59 @@ class BaseReward(ABC):
     @abstractmethod
     def signature(self) -> str:
         """A reproducibility string: what is computed, with every setting, and the version."""
+
+
+class AsyncReward:
+    """A reward whose ``__call__`` is a coroutine: what TRL's GRPOTrainer awaits, concurrently
+    with its other asynchronous reward functions. Same values and fault rule as ``reward``.
+
+    Args:
+        reward: The reward to wrap (any :class:`BaseReward`).
+        name: The name TRL logs it under (default: the reward's).
+
+    >>> import asyncio
+    >>> from verifiers import accuracy_reward
+    >>> asyncio.run(AsyncReward(accuracy_reward)(completions=[r"\\boxed{2}"], solution=["2"]))
+    [1.0]
+    """
+
+    def __init__(self, reward: BaseReward, *, name: str | None = None) -> None:
+        if not isinstance(reward, BaseReward):
+            raise ConfigError(f"AsyncReward wraps a verifiers reward, not {reward!r}")
+        self.reward = reward
+        self.__name__ = name or reward.__name__
+
+    async def __call__(self, completions: Sequence[Completion] | None = None, **columns: Any) -> list[float | None]:
+        scores = await self.reward.aevaluate(completions, columns)
+        _log_statuses(self.__name__, scores, columns)
+        return scores.floats()
+
+    @property
+    def reward_range(self) -> tuple[float, float]:
+        """The wrapped reward's range."""
+        return self.reward.reward_range
+
+    def __repr__(self) -> str:
+        return f"AsyncReward({self.reward!r})"
+
+
+def _log_statuses(name: str, scores: Scores, columns: Mapping[str, Any]) -> None:
+    """When the caller passes TRL's ``log_metric`` and ``log_extra``: per-status counts of this
+    batch as metrics ``rewards/NAME/status/STATUS`` (every status, zeros included, so that TRL's
+    average over a logging step is the mean count per call), and each row's status as the
+    completions-table column ``NAME/status``."""
+    log_metric, log_extra = columns.get("log_metric"), columns.get("log_extra")
+    if not (callable(log_metric) or callable(log_extra)):
+        return
+    statuses = [verdict.status for verdict in scores.verdicts()]
+    if callable(log_metric):
+        counts = {status: 0 for status in Status}
+        for status in statuses:
+            counts[status] += 1
+        for status, count in counts.items():
+            log_metric(f"rewards/{name}/status/{status.value}", float(count))
+    if callable(log_extra):
+        log_extra(f"{name}/status", [status.value for status in statuses])
 
 
 def check_backend(backend: Any, parts: Sequence[Any], owner: str) -> Backend | None:

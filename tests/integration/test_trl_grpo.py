@@ -10,9 +10,14 @@ import math
 
 import pytest
 
+from verifiers import AsyncReward, Status
+
 from optional import require
 
 pytestmark = pytest.mark.slow
+
+
+STATUSES = [status.value for status in Status]
 
 
 def _require_trl():
@@ -49,10 +54,34 @@ class Recorder:
         self.__name__ = reward.__name__
         self.reward_range = reward.reward_range
         self.calls: list[tuple[list, list]] = []
+        self.statuses: list[list[str]] = []
+
+    @property
+    def inner(self):
+        return getattr(self.reward, "reward", self.reward)
 
     def __call__(self, completions, **kwargs):
         values = self.reward(completions=completions, **kwargs)
+        self.record(completions, kwargs, values)
+        return values
+
+    def record(self, completions, kwargs, values):
         self.calls.append((list(kwargs["solution"]), list(values)))
+        # the statuses behind the values, asked for separately (no logging callbacks passed)
+        columns = {k: v for k, v in kwargs.items() if k not in ("log_metric", "log_extra")}
+        self.statuses.append([v.status.value for v in self.inner.score(completions, **columns)])
+
+
+class AsyncRecorder(Recorder):
+    """The same, for the awaitable form (TRL awaits it on its event loop)."""
+
+    def __init__(self, reward):
+        super().__init__(AsyncReward(reward))
+        self.reward_range = reward.reward_range
+
+    async def __call__(self, completions, **kwargs):
+        values = await self.reward(completions=completions, **kwargs)
+        self.record(completions, kwargs, values)
         return values
 
 
@@ -77,6 +106,7 @@ def test_grpo_trainer_calls_our_rewards(tmp_path, conversational):
         accuracy_reward,
         format_reward,
         language_consistency_reward,
+        tag_count_reward,
         think_format_reward,
     )
 
@@ -96,6 +126,7 @@ def test_grpo_trainer_calls_our_rewards(tmp_path, conversational):
             WeightedSum([(format_reward, 0.5), (overlong, 0.5)], name="shaped"),
         )
     ]
+    rewards.append(AsyncRecorder(tag_count_reward))  # an `async def __call__`: TRL awaits it
     trainer = GRPOTrainer(
         model=model,
         processing_class=tokenizer,
@@ -120,6 +151,24 @@ def test_grpo_trainer_calls_our_rewards(tmp_path, conversational):
                 assert reward.reward is accuracy_reward, reward.__name__
                 continue
             assert lo <= mean <= hi, (reward.__name__, mean)
+
+    # TRL's log_metric: per-status counts of each reward reach the trainer's logs, step by step
+    # (one call per step here, so each logged value is that call's count), every status included.
+    for step, entry in enumerate(logs):
+        for reward in rewards:
+            logged = {s: entry[f"rewards/{reward.__name__}/status/{s}"] for s in STATUSES}
+            assert logged == {s: float(reward.statuses[step].count(s)) for s in STATUSES}, (step, reward.__name__)
+            assert sum(logged.values()) == 4
+    # why accuracy was skipped in step 1: every reference was missing (the data's fault)
+    assert logs[0]["rewards/accuracy/status/missing_column"] == 4
+    assert logs[1]["rewards/accuracy/status/missing_column"] == 0
+    # TRL's log_extra: each row's status is a column of the completions table (which keeps the
+    # rows since its last flush: the last step's at least)
+    for reward in rewards:
+        column = list(trainer._logs["extra"][f"{reward.__name__}/status"])
+        assert len(column) >= 4 and column == [s for call in reward.statuses for s in call][-len(column):], (
+            reward.__name__
+        )
 
     # Our None reached TRL as a skipped reward: TRL turns None into NaN, leaves NaN out of each
     # reward's mean (nanmean; all NaN is logged as None) and out of the total (nansum).

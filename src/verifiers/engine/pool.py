@@ -40,14 +40,20 @@ _KEEP_FUNCTIONS = 8
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (no-op elsewhere)."""
-    try:
-        import ctypes
+    """Exit when the parent process dies: a daemon thread watches the parent's pid.
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
+    Not ``PR_SET_PDEATHSIG``: Linux sends that signal when the *thread* that started this
+    process exits, not the process, so a worker started from a trainer's worker thread (or
+    from :func:`asyncio.to_thread`'s pool) would be killed, healthy, when that thread ends."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.25)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="verifiers-parent-watch", daemon=True).start()
 
 
 def _worker_main(conn: multiprocessing.connection.Connection, state: Any) -> None:
