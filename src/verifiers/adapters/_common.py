@@ -1,0 +1,138 @@
+"""What the trainer adapters share: reward specs (``NAME[:WEIGHT]``), built once per process,
+and the mapping of a trainer's single reference (verl's ``ground_truth``, OpenRLHF's label)
+onto the columns a reward reads."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from verifiers.base import BaseReward
+from verifiers.errors import ConfigError, InputError, UnknownRewardError
+from verifiers.registry import get_reward, names
+from verifiers.types import Status, Verdict
+
+__all__ = ["STATUSES", "Spec", "build", "columns_for", "fill_none", "parse_spec"]
+
+#: ``(("accuracy", 1.0), ("format", 0.2))``: rewards and their weights.
+Spec = tuple[tuple[str, float], ...]
+
+
+def parse_spec(value: Any, where: str) -> Spec:
+    """A spec from ``"accuracy"``, ``"accuracy:1,format:0.2"`` or ``["accuracy", "format:0.2"]``.
+
+    >>> parse_spec("accuracy:1, format:0.2", "test")
+    (('accuracy', 1.0), ('format', 0.2))
+
+    Raises:
+        ConfigError: an empty spec, a weight that is not a finite number.
+    """
+    if isinstance(value, str):
+        items = [part for part in (p.strip() for p in value.split(",")) if part]
+    elif isinstance(value, Sequence) or (hasattr(value, "__iter__") and not isinstance(value, Mapping)):
+        items = [str(part).strip() for part in value]
+    else:
+        raise ConfigError(f"{where}: rewards must be 'NAME[:WEIGHT],...' or a list of them, not {value!r}")
+    spec = []
+    for item in items:
+        name, _, weight = item.partition(":")
+        try:
+            number = float(weight) if weight.strip() else 1.0
+        except ValueError:
+            raise ConfigError(f"{where}: {item!r}: the weight after ':' must be a number") from None
+        if not math.isfinite(number) or not name.strip():
+            raise ConfigError(f"{where}: {item!r}: expected NAME[:WEIGHT] with a finite weight")
+        spec.append((name.strip(), number))
+    if not spec:
+        raise ConfigError(f"{where}: no reward given")
+    return tuple(spec)
+
+
+@functools.lru_cache(maxsize=64)
+def build(spec: Spec) -> BaseReward:
+    """The reward of a spec (one reward, or a ``WeightedSum`` named ``total``), built once per
+    process and spec.
+
+    Raises:
+        UnknownRewardError: a name that is not registered (``code`` before the code reward
+            is installed, a typo); the message lists the known names.
+    """
+    for name, _ in spec:
+        if name not in names():
+            raise UnknownRewardError(
+                f"reward {name!r} is not available in this installation of verifiers (known: "
+                f"{', '.join(names())}); route its data source to another reward or install a "
+                "version that has it"
+            )
+    if len(spec) == 1 and spec[0][1] == 1.0:
+        return get_reward(spec[0][0])  # type: ignore[no-any-return]
+    from verifiers.shaping.combine import WeightedSum
+
+    return WeightedSum([(get_reward(name), weight) for name, weight in spec], name="total")
+
+
+def columns_for(reward: BaseReward, reference: Any, extra: Any = None) -> dict[str, Any]:
+    """One row's columns for ``reward`` from a trainer's reference and extra fields.
+
+    A reference that is a mapping (or a JSON object in a string) gives columns by key
+    (Countdown's ``{"target": ..., "nums": ...}``); any other reference is the value of the
+    reward's first required column (``solution`` for ``accuracy``). Keys of ``extra`` that the
+    reward reads fill in what the reference did not give.
+    """
+    wanted = (*reward.columns, *reward.optional_columns)
+    row: dict[str, Any] = {}
+    if isinstance(extra, Mapping):
+        row.update({k: _plain(extra[k]) for k in wanted if k in extra and extra[k] is not None})
+    by_key = reference if isinstance(reference, Mapping) else _json_object(reference)
+    if by_key is not None and (isinstance(reference, Mapping) or any(k in by_key for k in reward.columns)):
+        row.update({k: _plain(by_key[k]) for k in wanted if k in by_key})
+    elif reward.columns:
+        row[reward.columns[0]] = _plain(reference)
+    return row
+
+
+def _json_object(value: Any) -> Mapping[str, Any] | None:
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return None
+        return decoded if isinstance(decoded, dict) else None
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays (verl keeps its non-tensor batch in object arrays) as Python values."""
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return value.tolist()
+    return value
+
+
+def fill_none(verdict: Verdict, none: Any, where: str) -> float:
+    """The number a trainer that cannot skip a row gets for ``verdict``.
+
+    A ``None`` (the data's fault: a missing or unusable reference) raises unless ``none`` is a
+    number the caller opted in to (for GRPO, where every sample of a prompt shares its
+    reference, a constant gives the whole group a zero advantage).
+
+    Raises:
+        InputError: ``verdict.reward`` is ``None`` and ``none`` is ``"raise"``.
+    """
+    if verdict.reward is not None:
+        return float(verdict.reward)
+    if none == "raise" or none is None:
+        raise InputError(
+            f"{where}: no reward for this row ({verdict.status.value}: {verdict.detail}); it is the data's "
+            "fault, so verifiers gives no number. Fix the reference, or set none=<number> to give such "
+            "rows a constant"
+        )
+    if isinstance(none, (int, float)) and not isinstance(none, bool) and math.isfinite(none):
+        return float(none)
+    raise ConfigError(f"{where}: none must be 'raise' or a finite number, not {none!r}")
+
+
+#: Every status, in order: adapters that log one value per status use this fixed set of keys.
+STATUSES = tuple(status.value for status in Status)
