@@ -31,6 +31,7 @@ from verifiers._version import __version__
 from verifiers.engine.pool import ProcessPool
 from verifiers.errors import ConfigError, InfrastructureError, VerifiersError
 from verifiers.registry import get_reward, names
+from verifiers.serve import add_serve_parser
 from verifiers.shaping.combine import WeightedSum
 from verifiers.types import Fault, Status, Verdict
 
@@ -683,6 +684,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     lister = sub.add_parser("list", help="list the available rewards")
     lister.set_defaults(func=cmd_list)
+    add_serve_parser(sub)
     return parser
 
 
