@@ -4,7 +4,7 @@ import verifiers
 
 EXPECTED = {
     "BackendUnavailable", "Completion", "ConfigError", "Fault", "InfrastructureError",
-    "InputError", "MathAccuracy", "MathConfig", "Message", "ProcessPool", "Reward", "RewardConfig",
+    "InputError", "MathAccuracy", "MathConfig", "Message", "ProcessPool", "Ray", "Reward", "RewardConfig",
     "RewardFunction", "BaseReward", "AsyncReward",
     "SandboxError", "Serial", "Status", "UnknownRewardError", "Verdict", "VerifiersError",
     "WorkerCrashed", "__version__", "accuracy_reward", "get_reward",

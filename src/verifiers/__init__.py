@@ -17,7 +17,7 @@ from verifiers._version import __version__
 
 if TYPE_CHECKING:
     from verifiers.base import AsyncReward, BaseReward, RewardConfig, RewardFunction
-    from verifiers.engine import ProcessPool, Serial
+    from verifiers.engine import ProcessPool, Ray, Serial
     from verifiers.errors import (
         BackendUnavailable,
         ConfigError,
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 _WHERE = {
     **dict.fromkeys(["AsyncReward", "BaseReward", "RewardConfig", "RewardFunction"], "verifiers.base"),
     "ProcessPool": "verifiers.engine.pool",
+    "Ray": "verifiers.engine.ray_backend",
     "Serial": "verifiers.engine.backends",
     **dict.fromkeys(
         [
@@ -112,6 +113,7 @@ __all__ = [
     "MathConfig",
     "Message",
     "ProcessPool",
+    "Ray",
     "RepetitionPenalty",
     "Reward",
     "RewardConfig",
