@@ -39,12 +39,23 @@ _EXIT_BOOTSTRAP = 86
 _KEEP_FUNCTIONS = 8
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(hard: bool = False) -> None:
     """Exit when the parent process dies: a daemon thread watches the parent's pid.
 
-    Not ``PR_SET_PDEATHSIG``: Linux sends that signal when the *thread* that started this
-    process exits, not the process, so a worker started from a trainer's worker thread (or
-    from :func:`asyncio.to_thread`'s pool) would be killed, healthy, when that thread ends."""
+    ``PR_SET_PDEATHSIG`` alone is not enough: Linux sends that signal when the *thread* that
+    started this process exits, so a worker started from a trainer's worker thread (or from
+    :func:`asyncio.to_thread`'s pool) would be killed, healthy, when that thread ends. It is
+    used as well when ``hard`` (the parent started this process from its main thread, which
+    lives as long as the process): it also kills a worker stuck in C code that holds the GIL.
+    """
+    if hard:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - not Linux
+            pass
     parent = os.getppid()
 
     def watch() -> None:
@@ -56,7 +67,11 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, name="verifiers-parent-watch", daemon=True).start()
 
 
-def _worker_main(conn: multiprocessing.connection.Connection, state: Any) -> None:
+def _started_from_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _worker_main(conn: multiprocessing.connection.Connection, state: Any, hard: bool = False) -> None:
     """A worker's loop: receive ``(key, blob, items)``, apply the function, send the results.
 
     Before each item it writes ``(index, start time)`` into ``state`` (shared memory), so that
@@ -64,7 +79,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, state: Any) -> Non
     """
     with contextlib.suppress(OSError):
         os.setsid()  # its own process group: a kill takes the item's child processes too
-    _die_with_parent()
+    _die_with_parent(hard)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     functions: OrderedDict[bytes, Callable[[Any], Any]] = OrderedDict()
     conn.send("ready")
@@ -114,7 +129,9 @@ class _Worker:
         self.conn, child = context.Pipe(duplex=True)
         self.state = context.RawArray("d", 2)
         self.state[0] = -1
-        self.process = context.Process(target=_worker_main, args=(child, self.state), daemon=True)
+        self.process = context.Process(
+            target=_worker_main, args=(child, self.state, _started_from_main_thread()), daemon=True
+        )
         self.process.start()
         child.close()
         self.ready = False

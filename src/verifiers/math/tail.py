@@ -89,7 +89,8 @@ class _Helper:
             return self._proc
         self._proc = None
         proc = subprocess.Popen(
-            [sys.executable, "-m", "verifiers.math.tail"],
+            [sys.executable, "-m", "verifiers.math.tail"]
+            + (["--hard-parent-death"] if threading.current_thread() is threading.main_thread() else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             start_new_session=True,  # its own process group: a kill takes everything it started
@@ -181,7 +182,7 @@ def _serve() -> None:
     """The helper's loop: read an item, write its result, until stdin closes."""
     from verifiers.engine.pool import _die_with_parent
 
-    _die_with_parent()
+    _die_with_parent("--hard-parent-death" in sys.argv)  # PDEATHSIG only if started from a main thread
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     _warm()  # the heavy parts before saying ready: no item's deadline pays for them
     ready = b"ready"
