@@ -154,3 +154,16 @@ def test_unknown_reward_is_a_usage_error():
     proc = subprocess.run([sys.executable, "-m", "verifiers", "serve", "-r", "nope"], capture_output=True, text=True,
                           timeout=60, env={**os.environ})
     assert proc.returncode == 2 and "nope" in proc.stderr
+
+
+def test_ray_backend_with_a_deadline():
+    require("ray", install="pip install 'reasoning-verifiers[ray]'")
+    server = Server("--backend", "ray", "--jobs", "1", "--timeout", "30")
+    try:
+        payload = {"query": [GOOD, PROMPT + "\\boxed{3}"], "prompts": [PROMPT] * 2, "labels": ["2"] * 2}
+        status, body = server.post(payload)
+        assert status == 200 and body["rewards"] == [1.0, 0.0]
+        health = server.request("GET", "/health")[1]
+        assert health["status"] == "ok" and health["backend"].startswith("Ray(jobs=1, timeout=30.0")
+    finally:
+        assert server.stop() in (0, -signal.SIGTERM)

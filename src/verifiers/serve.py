@@ -46,8 +46,11 @@ class ServeConfig:
         rewards: The rewards and weights (``(("accuracy", 1.0),)``).
         none: What a row without a usable reference gets: ``"raise"`` (the request gets 422)
             or a number.
-        jobs: Worker processes (0: grade in the server's threads, no deadline).
+        jobs: Worker processes, or Ray actors (0: grade in the server's threads, no deadline).
         timeout: Seconds per row on the workers (needs ``jobs`` > 0).
+        backend: ``"pool"`` (a :class:`~verifiers.engine.ProcessPool` on this machine) or
+            ``"ray"`` (:class:`~verifiers.engine.Ray` actors; the ``ray`` extra, ``RAY_ADDRESS``
+            to join a cluster), used when ``jobs`` > 0.
         max_batch: Rows graded together at most.
         batch_wait: Seconds the batcher waits for more requests before grading.
         max_concurrency: Batches graded at once.
@@ -61,6 +64,7 @@ class ServeConfig:
     none: Any = "raise"
     jobs: int = 0
     timeout: float | None = None
+    backend: str = "pool"
     max_batch: int = 1024
     batch_wait: float = 0.005
     max_concurrency: int = 2
@@ -79,6 +83,8 @@ class ServeConfig:
             raise ConfigError(f"jobs must be 0 or more, not {self.jobs!r}")
         if not (isinstance(self.batch_wait, (int, float)) and 0 <= self.batch_wait < 10):
             raise ConfigError(f"batch_wait must be between 0 and 10 seconds, not {self.batch_wait!r}")
+        if self.backend not in ("pool", "ray"):
+            raise ConfigError(f"backend must be 'pool' or 'ray', not {self.backend!r}")
         if self.timeout is not None and self.jobs == 0:
             raise ConfigError("a per-row timeout needs worker processes (jobs > 0)")
         number = isinstance(self.none, (int, float)) and not isinstance(self.none, bool)
@@ -119,13 +125,18 @@ class Server:
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
         reward = build(config.rewards)
-        self.pool = None
+        self.pool: Any = None
         if config.jobs:
             import copy
 
-            from verifiers.engine.pool import ProcessPool
+            if config.backend == "ray":
+                from verifiers.engine.ray_backend import Ray
 
-            self.pool = ProcessPool(jobs=config.jobs, timeout=config.timeout)
+                self.pool = Ray(jobs=config.jobs, timeout=config.timeout)
+            else:
+                from verifiers.engine.pool import ProcessPool
+
+                self.pool = ProcessPool(jobs=config.jobs, timeout=config.timeout)
             reward = copy.copy(reward)
             reward.backend = self.pool
         self.reward = reward
@@ -251,6 +262,7 @@ class Server:
         return {
             "status": "ok",
             "rewards": self.reward.signature(),
+            "backend": repr(self.pool) if self.pool is not None else "threads",
             "pending_rows": state.pending if state else 0,
             "requests_served": state.served if state else 0,
             "batches_graded": state.batches if state else 0,
@@ -352,6 +364,10 @@ def add_serve_parser(sub: Any) -> None:
     parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: 0, in threads)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per row on the workers")
     parser.add_argument(
+        "--backend", choices=("pool", "ray"), default="pool",
+        help="where the --jobs workers run: processes on this machine (pool, default) or Ray actors (ray)",
+    )
+    parser.add_argument(
         "--none", default="raise",
         help="a row without a usable reference: raise (the request gets 422, default) or a number",
     )
@@ -378,6 +394,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
         none=none,
         jobs=args.jobs,
         timeout=args.timeout,
+        backend=args.backend,
         max_batch=args.max_batch,
         batch_wait=args.batch_wait_ms / 1000,
         max_concurrency=args.max_concurrency,
