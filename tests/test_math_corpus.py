@@ -40,7 +40,6 @@ KNOWN_MISSES = {
     "mv-open-thoughts-237": "boxes separated by prose ('for part (a) and') are not one answer; the last box is",
     "mv-open-thoughts-247": "assignments with subscripted names and expressions on the right are not paired",
     "hand-degrees-13": "minutes of arc (72° 30') are not read",
-    "hand-word-number-12": "fractions in words (one half) are not read",
     "hand-hostile-16": "formulas over 1000 characters are not read (a cap on the input)",
     "hand-hostile-26": "boxes over 1000 characters are no answer (a cap on the input)",
 }
