@@ -34,8 +34,6 @@ _DECIMAL_COMMA = "a decimal comma with one decimal (3,5) is read as a list of tw
 #: Rows we get wrong today, and why. Each is a strict xfail.
 KNOWN_MISSES = {
     "hand-mixed-language-03": _DECIMAL_COMMA,
-    "mv-number-extraction-17": "an answer 0.111 against a reference 0,111 (decimal comma, three decimals)",
-    "mv-numina-cases-196": "an inequality on |z| is not turned into a union of intervals",
     "hand-vector-07": "i, j, k unit-vector notation is not read as a vector",
     "mv-open-thoughts-237": "boxes separated by prose ('for part (a) and') are not one answer; the last box is",
     "mv-open-thoughts-247": "assignments with subscripted names and expressions on the right are not paired",

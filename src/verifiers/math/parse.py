@@ -733,7 +733,7 @@ def _number(digits: str) -> Node:
 
 # Thousands separators: "1,000,000" and "1\,000" (after prepare: "1 000") join into one number,
 # but only in their strict form, so "1,2" stays a list.
-_THOUSANDS = re.compile(r"(?<![\d.(\[])(\d{1,3})((?:(?:,|\{,\}|\\,| )\d{3})+)(?![\d)\]])")
+_THOUSANDS = re.compile(r"(?<![\d.(\[])([1-9]\d{0,2})((?:(?:,|\{,\}|\\,| )\d{3})+)(?![\d)\]])")
 _SEPARATOR = re.compile(r",|\{,\}|\\,| ")
 # A trailing unit: 5 cm, 5\text{ cm}, 12 \mathrm{m}^2, 30 dollars
 _UNIT_TAIL = re.compile(
