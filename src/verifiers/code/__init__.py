@@ -1,0 +1,1 @@
+"""Code execution rewards (placeholder, filled below)."""

@@ -1,0 +1,599 @@
+"""The harness that runs inside the sandbox (standard library only, started as ``python3 -I -S``).
+
+It is trusted code; what it runs is not. One harness serves one program:
+
+1. It reads the program (and, for C++, compiles it as the unprivileged program user), then
+   answers ``ready`` or ``compile_error``.
+2. It is the pre-warmed interpreter ("zygote"): for every test it forks a child that drops to
+   the program's uid, sets its resource limits, gets fresh stdin/stdout/stderr files and runs
+   the program (Python: the code object compiled once, in the forked interpreter; C++: ``execv``
+   of the binary).
+3. Call-based tests (HumanEval's ``check(candidate)``, MBPP asserts, APPS ``fn_name``) run in a
+   separate *judge* process under another uid. The judge reads the test code from its own pipe
+   (fd 3), which the harness never reads, so no program child (they are forked from the harness)
+   ever has the test code in its memory. The program child serves calls to its functions over a
+   pipe; what it returns must be plain data (checked by type, exactly), so an object with a
+   forged ``__eq__`` cannot pass an assert, and patching builtins or ``AssertionError`` in the
+   program's process changes nothing in the judge's.
+4. After every test every process of the program's and the judge's uids is killed (``kill(-1)``
+   under that uid), orphans are reaped (the harness is a child subreaper), and the result goes
+   to the caller on fd 1, which no program process holds.
+
+Protocol on fd 0 / fd 1: frames of a 4-byte big-endian length and a ``marshal`` payload.
+"""
+
+import marshal
+import os
+import resource
+import signal
+import struct
+import sys
+import time
+
+_select = __import__("select")
+
+MAX_FRAME = 1 << 30
+PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
+MEMORY_EXIT = 120  # a Python program that ran out of memory
+BOX = "/box"
+
+
+def read_exact(fd, n):
+    chunks = []
+    while n > 0:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def recv(fd):
+    (n,) = struct.unpack(">I", read_exact(fd, 4))
+    if n > MAX_FRAME:
+        raise ValueError("frame too large")
+    return marshal.loads(read_exact(fd, n))
+
+
+def send(fd, obj):
+    data = marshal.dumps(obj)
+    data = struct.pack(">I", len(data)) + data
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def prctl(option, arg):
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(option, arg, 0, 0, 0)
+    except Exception:
+        pass
+
+
+# -- inside a child, before untrusted code runs -----------------------------------------------------
+
+
+def limit(spec, cpu_seconds):
+    mib = 1 << 20
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    if spec["memory_mb"]:
+        resource.setrlimit(resource.RLIMIT_AS, (spec["memory_mb"] * mib, spec["memory_mb"] * mib))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (spec["fsize"], spec["fsize"]))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (spec["nofile"], spec["nofile"]))
+    resource.setrlimit(resource.RLIMIT_NPROC, (spec["nproc"], spec["nproc"]))
+
+
+def drop(uid):
+    if uid is None:
+        return
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def plumb(fds):
+    """Make ``fds`` (a list: new fd number -> current fd) the only open descriptors."""
+    high = [os.dup(fd) for fd in fds]  # above every target number, so dup2 cannot clobber one
+    for target, fd in enumerate(high):
+        os.dup2(fd, target, inheritable=True)
+    os.closerange(len(fds), 1 << 16)
+
+
+def reset_signals():
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+# -- the program's side --------------------------------------------------------------------------------
+
+
+def run_python(code, name):
+    """Run the program's code object as module ``name``; never returns."""
+    import builtins
+
+    sys.stdin = open(0, "r", closefd=False, errors="replace")
+    sys.stdout = open(1, "w", closefd=False)
+    sys.stderr = open(2, "w", closefd=False)
+    sys.argv = ["solution.py"]
+    g = {"__name__": name, "__builtins__": builtins, "__file__": "solution.py"}
+    code_ = 0
+    try:
+        exec(code, g)
+        if name != "__main__":
+            serve(g)
+    except SystemExit as exc:
+        c = exc.code
+        code_ = c if isinstance(c, int) and not isinstance(c, bool) else (0 if c is None else 1)
+        if not isinstance(c, int) and c is not None:
+            try:
+                sys.stderr.write(str(c) + "\n")
+            except Exception:
+                pass
+    except MemoryError:
+        code_ = MEMORY_EXIT
+    except BaseException:
+        import traceback
+
+        try:
+            traceback.print_exc()
+        except BaseException:
+            pass
+        code_ = 1
+    try:
+        sys.stdout.flush()
+    except BaseException:
+        code_ = code_ or 1
+    try:
+        sys.stderr.flush()
+    except BaseException:
+        pass
+    os._exit(code_ & 0xFF)
+
+
+def serve(g):
+    """Answer the judge's calls (fd 3: requests in, fd 4: replies out) until it hangs up."""
+    while True:
+        try:
+            name, args, kwargs = recv(3)
+        except EOFError:
+            return
+        try:
+            fn = g[name]
+            reply = ("ok", fn(*args, **kwargs))
+        except MemoryError:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - the program's exception, reported to the judge
+            reply = ("err", type(exc).__name__ + ": " + str(exc)[:300])
+        try:
+            send(4, reply)
+        except ValueError:  # not marshallable: the judge refuses it
+            send(4, ("err", "the function returned a value that is not plain data: " + type(reply[1]).__name__))
+
+
+# -- the judge's side ----------------------------------------------------------------------------------
+
+PLAIN = (type(None), bool, int, float, complex, str, bytes)
+
+
+def check_plain(value, seen=None, depth=0):
+    """Raise TypeError unless ``value`` is plain data, by exact type (no subclasses)."""
+    t = type(value)
+    if t in PLAIN:
+        return
+    if t not in (list, tuple, dict, set, frozenset):
+        raise TypeError("the function returned a " + t.__name__ + ", not plain data")
+    if depth > 200:
+        raise TypeError("the returned value is nested too deeply")
+    seen = seen if seen is not None else set()
+    if id(value) in seen:
+        raise TypeError("the returned value is recursive")
+    seen.add(id(value))
+    items = value.items() if t is dict else ((v, None) for v in value)
+    for k, v in items:
+        check_plain(k, seen, depth + 1)
+        if t is dict:
+            check_plain(v, seen, depth + 1)
+    seen.discard(id(value))
+
+
+def judge(spec):
+    """Run one call-based test. The test code arrives on fd 3 (never seen by the harness)."""
+    import ast  # imported by the harness already (a dropped uid may not read the stdlib's files)
+    import builtins
+
+    message = recv(3)
+    setup, code, names = message["setup"], message["code"], message["names"]
+
+    def stub(name):
+        def call(*args, **kwargs):
+            try:
+                send(1, (name, args, kwargs))
+            except ValueError:
+                raise TypeError("the test passes arguments that cannot be sent to the program") from None
+            try:
+                kind, value = recv(2)
+            except (EOFError, ValueError, struct.error):
+                raise RuntimeError("the program died or answered garbage") from None
+            if kind != "ok":
+                raise RuntimeError("the program raised " + str(value))
+            check_plain(value)
+            return value
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    g = {"__name__": "__judge__", "__builtins__": builtins}
+    ok = False
+    detail = ""
+    try:
+        exec(compile(setup, "<test setup>", "exec"), g)
+        tree = ast.parse(code)
+        free = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        for name in sorted(free | set(names)):
+            if name in names or (name not in g and not hasattr(builtins, name)):
+                if name not in names and name in getattr(sys, "stdlib_module_names", ()):
+                    g[name] = __import__(name)
+                else:
+                    g[name] = stub(name)
+        exec(compile(tree, "<test>", "exec"), g)
+        ok = True
+    except AssertionError as exc:
+        detail = "assertion failed" + (": " + str(exc)[:200] if str(exc) else "")
+    except BaseException as exc:
+        detail = type(exc).__name__ + ": " + str(exc)[:300]
+    send(5, (ok, detail))
+    os._exit(0)
+
+
+# -- the harness ---------------------------------------------------------------------------------------
+
+
+def kill_uid(uid, watch=(), found=None):
+    """SIGKILL every process of ``uid`` in this PID namespace and reap them (the harness is a
+    child subreaper, so orphans are its children), until none is left. The wait4 results of the
+    ``watch`` pids go into ``found``."""
+    found = {} if found is None else found
+    for _ in range(2000):
+        if uid is not None:
+            os.setresuid(uid, uid, 0)
+        try:
+            os.kill(-1, signal.SIGKILL)  # unprivileged without a uid: only safe in a PID namespace
+            alive = True
+        except ProcessLookupError:
+            alive = False
+        finally:
+            if uid is not None:
+                os.setresuid(0, 0, 0)
+        for pid in watch:
+            if pid not in found:
+                try:
+                    got = os.wait4(pid, os.WNOHANG)
+                except ChildProcessError:
+                    continue
+                if got[0] == pid:
+                    found[pid] = got
+        reap()
+        if not alive:
+            return found
+        time.sleep(0.0002)
+    raise RuntimeError("processes of uid %s survive SIGKILL" % uid)
+
+
+def reap():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def spawn(target):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            target()
+        except BaseException:
+            pass
+        os._exit(111)
+    return pid
+
+
+def wait_all(pids, deadline):
+    """Wait for ``pids`` until ``deadline``; their wait4 results, or None for those still running."""
+    fds = {pid: os.pidfd_open(pid) for pid in pids}
+    out = {}
+    try:
+        while len(out) < len(pids):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = _select.select([fds[p] for p in pids if p not in out], [], [], left)
+            for pid in pids:
+                if pid not in out and fds[pid] in ready:
+                    out[pid] = os.wait4(pid, 0)
+    finally:
+        for fd in fds.values():
+            os.close(fd)
+    return out
+
+
+def read_file(path, cap):
+    with open(path, "rb") as f:
+        return f.read(cap + 1)
+
+
+def main():
+    global BOX
+    BOX, judge_fd = sys.argv[1], int(sys.argv[2])
+    job_fd, out_fd = os.dup(0), os.dup(1)
+    null = os.open("/dev/null", os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    prctl(PR_SET_DUMPABLE, 0)
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    spec = recv(job_fd)
+    uid, judge_uid = spec["uid"], spec["judge_uid"]
+    work, private = BOX + "/work", BOX + "/.h"
+    os.makedirs(work, exist_ok=True)
+    os.makedirs(private, mode=0o700, exist_ok=True)
+    if uid is not None:
+        os.chown(work, uid, uid)
+        os.chmod(BOX, 0o755)
+    os.chmod(work, 0o700)
+    lang = spec["language"]
+    code = binary = None
+    if lang == "python":
+        try:
+            code = compile(spec["prefix"] + spec["source"], "solution.py", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as exc:
+            send(out_fd, {"event": "compile_error", "detail": type(exc).__name__ + ": " + str(exc)[:500]})
+            return
+        for module in spec["preload"]:
+            try:
+                __import__(module)
+            except ImportError:
+                pass
+    else:
+        binary = compile_native(spec, uid, work, private)
+        if isinstance(binary, dict):
+            send(out_fd, binary)
+            return
+    self_check(uid)
+    import ast  # noqa: F401 - for the judges, which may run under a uid that cannot read the stdlib
+    import ctypes  # noqa: F401
+    import traceback  # noqa: F401
+
+    send(out_fd, {"event": "ready"})
+    while True:
+        try:
+            op = recv(job_fd)
+        except EOFError:
+            return
+        if op["op"] == "stop":
+            return
+        started = time.monotonic()
+        if op["op"] == "stdio":
+            result = run_stdio(spec, op, code, binary, uid, work, private)
+        else:
+            result = run_call(spec, op, code, uid, judge_uid, work, judge_fd)
+        result["wall"] = time.monotonic() - started
+        send(out_fd, result)
+
+
+def self_check(uid):
+    """A child can drop to the program's uid and be killed with it: else the sandbox is broken."""
+
+    def child():
+        drop(uid)
+        os._exit(0 if uid is None or os.getuid() == uid else 1)
+
+    pid = spawn(child)
+    done = wait_all([pid], time.monotonic() + 10)
+    if pid not in done or not os.WIFEXITED(done[pid][1]) or os.WEXITSTATUS(done[pid][1]) != 0:
+        raise RuntimeError("a child could not drop to uid %s" % uid)
+
+
+def child_stdio(spec, code, binary, uid, work, fds, cpu):
+    plumb(fds)
+    os.setsid()
+    reset_signals()
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    limit(spec, cpu)
+    drop(uid)
+    os.chdir(work)
+    if binary is not None:
+        os.execve(binary, [binary], {"PATH": "/usr/bin:/bin", "HOME": work, "LANG": "C.UTF-8"})
+    run_python(code, "__main__")
+
+
+def outcome(status, rusage, timed_out, spec, stderr=b""):
+    """Classify a finished (or killed) process."""
+    if timed_out:
+        return "tle"
+    if status is None:
+        return "re"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXFSZ:
+            return "ole"
+        if sig in (signal.SIGXCPU,):
+            return "tle"
+        if sig == signal.SIGKILL and rusage is not None and rusage.ru_utime + rusage.ru_stime >= spec["cpu"]:
+            return "tle"
+        if b"bad_alloc" in stderr:
+            return "mle"
+        return "re"
+    code = os.WEXITSTATUS(status)
+    if code == 0:
+        return "ok"
+    if code == MEMORY_EXIT or b"bad_alloc" in stderr:
+        return "mle"
+    return "re"
+
+
+def run_stdio(spec, op, code, binary, uid, work, private):
+    cap = spec["max_output"]
+    paths = [private + "/in", private + "/out", private + "/err"]
+    with open(paths[0], "wb") as f:
+        f.write(op["stdin"])
+    fin = os.open(paths[0], os.O_RDONLY)
+    fout = os.open(paths[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    ferr = os.open(paths[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    cpu = spec["cpu"]
+    try:
+        pid = spawn(lambda: child_stdio(spec, code, binary, uid, work, [fin, fout, ferr], cpu))
+    finally:
+        for fd in (fin, fout, ferr):
+            os.close(fd)
+    done = wait_all([pid], time.monotonic() + spec["timeout"])
+    timed_out = pid not in done
+    kill_uid(uid, [pid], done)
+    _, status, rusage = done.get(pid, (pid, None, None))
+    out = read_file(paths[1], cap)
+    err = read_file(paths[2], 4096)
+    kind = outcome(status, rusage, timed_out, spec, err[-2048:])
+    if len(out) > cap:
+        kind, out = "ole", out[:cap]
+    return {
+        "status": kind,
+        "exit": status if status is None else (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)),
+        "stdout": out,
+        "stderr": err[-2048:].decode("utf-8", "replace"),
+        "cpu": (rusage.ru_utime + rusage.ru_stime) if rusage else None,
+    }
+
+
+def child_program_call(spec, code, uid, work, fds, cpu):
+    plumb(fds)
+    os.setsid()
+    reset_signals()
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    limit(spec, cpu)
+    drop(uid)
+    os.chdir(work)
+    run_python(code, "__solution__")
+
+
+def child_judge(spec, judge_uid, fds):
+    plumb(fds)
+    os.setsid()
+    reset_signals()
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    drop(judge_uid)
+    prctl(PR_SET_DUMPABLE, 0)
+    os.chdir("/")
+    judge(spec)
+
+
+def run_call(spec, op, code, uid, judge_uid, work, judge_fd):
+    req_r, req_w = os.pipe()
+    rep_r, rep_w = os.pipe()
+    ver_r, ver_w = os.pipe()
+    null = os.open("/dev/null", os.O_RDWR)
+    err_path = BOX + "/.h/err"
+    ferr = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    cpu = spec["cpu"]
+    try:
+        prog = spawn(lambda: child_program_call(spec, code, uid, work, [null, null, ferr, req_r, rep_w], cpu))
+        jpid = spawn(lambda: child_judge(spec, judge_uid, [null, req_w, rep_r, judge_fd, null, ver_w]))
+    finally:
+        for fd in (req_r, req_w, rep_r, rep_w, ver_w, null, ferr):
+            os.close(fd)
+    deadline = time.monotonic() + spec["timeout"]
+    done = wait_all([jpid], deadline)
+    timed_out = jpid not in done
+    verdict = None
+    if not timed_out:
+        try:
+            verdict = recv(ver_r)
+        except (EOFError, ValueError, struct.error):
+            verdict = None
+    os.close(ver_r)
+    # the program is done once the judge is: what it still does is killed with its uid
+    pdone = kill_uid(uid, [prog])
+    kill_uid(judge_uid, [jpid], done)
+    _, status, rusage = pdone.get(prog, (prog, None, None))
+    err = read_file(err_path, 4096)[-2048:]
+    if timed_out:
+        kind = "tle"
+    elif verdict is None:
+        kind = "re"
+        verdict = (False, "the judge failed")
+    elif verdict[0]:
+        kind = "ok"
+    else:
+        prog_kind = outcome(status, rusage, False, spec, err)
+        kind = prog_kind if prog_kind in ("mle", "tle", "ole") else "fail"
+    return {
+        "status": kind,
+        "detail": verdict[1] if verdict else "",
+        "stderr": err.decode("utf-8", "replace"),
+        "exit": None,
+        "stdout": b"",
+        "cpu": (rusage.ru_utime + rusage.ru_stime) if rusage else None,
+    }
+
+
+def compile_native(spec, uid, work, private):
+    src = work + "/solution.cpp"
+    with open(src, "w") as f:
+        f.write(spec["source"])
+    if uid is not None:
+        os.chown(src, uid, uid)
+    err_path = private + "/cc"
+    ferr = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    null = os.open("/dev/null", os.O_RDWR)
+    argv = [*spec["compile"], "-o", work + "/a.out", src]
+    cspec = dict(spec, memory_mb=spec["compile_memory_mb"], fsize=64 << 20, nproc=max(spec["nproc"], 16))
+    ctime = int(spec["compile_timeout"]) + 1
+
+    def child():
+        plumb([null, null, ferr])
+        os.setsid()
+        reset_signals()
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        limit(cspec, ctime)
+        drop(uid)
+        os.chdir(work)
+        os.execve(argv[0], argv, {"PATH": "/usr/bin:/bin", "HOME": work, "TMPDIR": "/tmp", "LANG": "C"})
+
+    pid = spawn(child)
+    os.close(ferr)
+    os.close(null)
+    done = wait_all([pid], time.monotonic() + spec["compile_timeout"])
+    timed_out = pid not in done
+    kill_uid(uid, [pid], done)
+    if timed_out:
+        return {"event": "compile_error", "detail": "the compiler exceeded %ss" % spec["compile_timeout"]}
+    status = done[pid][1]
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not os.path.exists(work + "/a.out"):
+        err = read_file(err_path, 4096)[:2000].decode("utf-8", "replace")
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 111:
+            raise RuntimeError("the compiler could not be started: " + " ".join(argv))
+        return {"event": "compile_error", "detail": err.replace(work + "/", "")}
+    # the binary moves where the program cannot change it
+    binary_dir = BOX + "/bin"
+    os.makedirs(binary_dir, mode=0o755, exist_ok=True)
+    binary = binary_dir + "/solution"
+    os.rename(work + "/a.out", binary)
+    os.chown(binary, 0, 0)
+    os.chmod(binary, 0o755)
+    return binary
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BaseException as exc:  # the harness itself failed: the caller reports a sandbox error
+        try:
+            sys.__stderr__.write("harness: %s: %s\n" % (type(exc).__name__, exc))
+        except BaseException:
+            pass
+        os._exit(70)

@@ -1,0 +1,456 @@
+"""The local sandbox: what the machine allows, and one sandboxed harness per program.
+
+:class:`LocalSandbox` is the :class:`~verifiers.code.executor.Executor` that runs programs on this
+machine. Each program gets one sandbox (``bwrap`` by default) holding one harness process
+(:mod:`verifiers.code._harness`), which compiles the program once and runs every test in a child
+forked from itself. See ``docs/code.md`` for the threat model.
+
+Isolation levels (``CodeConfig.sandbox``):
+
+* ``"bwrap"``: bubblewrap: new network, PID, IPC and UTS namespaces; only ``/usr`` (read-only), a
+  fresh ``/proc`` and ``/dev``, and a size-capped tmpfs as the filesystem; no capabilities but
+  the few the harness needs to drop to the program's uid.
+* ``"unshare"``: util-linux ``unshare``: new network, PID, IPC, UTS and mount namespaces, but
+  the host's filesystem stays visible (read-only where the program's uid has no write access).
+* ``"process"``: no namespaces: resource limits, a fresh uid, a fresh directory. The network and
+  the filesystem are reachable. Only when chosen explicitly.
+* ``"auto"`` (default): ``bwrap`` if it works here, else ``unshare`` (with one warning naming
+  what is missing); neither is an error (:class:`~verifiers.errors.SandboxError`).
+
+Programs run under a fresh unprivileged uid when the caller is root (CI, most trainers); as
+another user they run under the caller's uid inside a user namespace (bwrap only).
+"""
+
+from __future__ import annotations
+
+import functools
+import marshal
+import os
+import secrets
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from verifiers.code.executor import ExecResult, Limits, Program
+from verifiers.errors import SandboxError
+
+__all__ = ["LocalSandbox", "Probe", "SandboxWarning", "probe"]
+
+HARNESS = Path(__file__).with_name("_harness.py")
+_MAX_FRAME = 1 << 30
+#: stdlib modules imported once in the harness, so a forked Python program finds them loaded
+PRELOAD = (
+    "collections", "itertools", "functools", "heapq", "bisect", "math", "string", "re", "typing",
+    "operator", "copy", "random", "fractions", "decimal", "statistics", "array",
+)
+Isolation = Literal["auto", "bwrap", "unshare", "process"]
+
+
+class SandboxWarning(UserWarning):
+    """A protection this machine cannot give (said once per process)."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What this machine allows (probed once per process).
+
+    Attributes:
+        root: The caller is root, so programs can run under a fresh unprivileged uid.
+        bwrap: Path of a working ``bwrap``, or ``None`` (and why, in ``problems``).
+        unshare: Path of a working ``unshare`` (root only), or ``None``.
+        python: The interpreter the harness runs on (the base interpreter, no site-packages).
+        problems: Why a level is unavailable, by level.
+    """
+
+    root: bool
+    bwrap: str | None
+    unshare: str | None
+    python: str
+    problems: dict[str, str] = field(default_factory=dict)
+
+    def choose(self, wanted: Isolation) -> str:
+        """The isolation level to use for ``wanted``.
+
+        Raises:
+            SandboxError: the level (or, for ``"auto"``, every namespaced level) is unavailable.
+        """
+        if wanted == "process":
+            if not self.root:
+                raise SandboxError("sandbox='process' needs root (to run programs under their own uid)")
+            return "process"
+        if wanted in ("auto", "bwrap") and self.bwrap:
+            return "bwrap"
+        if wanted == "bwrap":
+            raise SandboxError(f"sandbox='bwrap' is unavailable: {self.problems.get('bwrap')}")
+        if self.unshare:
+            if wanted == "auto":
+                _warn_once(
+                    "bubblewrap is unavailable here, so code runs with unshare: no network, own PID "
+                    "namespace and uid, but the host filesystem stays visible (read-only where the "
+                    f"program's uid cannot write). Install it: apt-get install bubblewrap ({self.problems.get('bwrap')})"
+                )
+            return "unshare"
+        raise SandboxError(
+            "no sandbox is available for running code: "
+            + "; ".join(f"{k}: {v}" for k, v in self.problems.items())
+            + ". Install bubblewrap (apt-get install bubblewrap), or choose sandbox='process' explicitly"
+        )
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warnings.warn(message, SandboxWarning, stacklevel=3)
+
+
+def _base_python() -> str:
+    """The real interpreter behind ``sys.executable`` (a venv's python is a symlink to it)."""
+    return os.path.realpath(sys.executable)
+
+
+@functools.lru_cache(maxsize=1)
+def probe() -> Probe:
+    """Find out once what isolation this machine allows."""
+    root = os.geteuid() == 0
+    python = _base_python()
+    problems: dict[str, str] = {}
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        problems["bwrap"] = "bwrap is not installed"
+    else:
+        argv = [*_bwrap_argv(bwrap, root, 1, python, None), python, "-I", "-S", "-c", "pass"]
+        try:
+            proc = subprocess.run(argv, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+            if proc.returncode != 0:
+                problems["bwrap"] = f"bwrap fails here: {proc.stderr.decode(errors='replace').strip()[:300]}"
+                bwrap = None
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            problems["bwrap"] = f"bwrap fails here: {exc}"
+            bwrap = None
+    unshare = shutil.which("unshare")
+    if not root:
+        problems["unshare"] = "unshare needs root"
+        unshare = None
+    elif unshare is None:
+        problems["unshare"] = "unshare is not installed"
+    else:
+        try:
+            proc = subprocess.run([*_unshare_argv(unshare), "true"], capture_output=True, timeout=30)
+            if proc.returncode != 0:
+                problems["unshare"] = f"unshare fails here: {proc.stderr.decode(errors='replace').strip()[:300]}"
+                unshare = None
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            problems["unshare"] = f"unshare fails here: {exc}"
+            unshare = None
+    if not root:
+        problems["uid"] = "not root: programs run under the caller's uid (inside a user namespace)"
+    return Probe(root=root, bwrap=bwrap, unshare=unshare, python=python, problems=problems)
+
+
+def _bwrap_argv(bwrap: str, root: bool, disk_mb: int, python: str, harness: str | None) -> list[str]:
+    argv = [bwrap, "--die-with-parent", "--new-session", "--clearenv"]
+    argv += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    if root:  # keep only what the harness needs to drop to the program's uid and kill it
+        argv += ["--cap-drop", "ALL"]
+        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE"):
+            argv += ["--cap-add", cap]
+    else:
+        argv += ["--unshare-user"]
+    argv += ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "lib", "lib32", "lib64", "sbin"):
+        path = Path("/") / name
+        if path.is_symlink():
+            argv += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            argv += ["--ro-bind", str(path), str(path)]
+    prefix = os.path.dirname(os.path.dirname(python))
+    if not prefix.startswith("/usr/"):  # an interpreter outside /usr (pyenv, conda): its prefix, read-only
+        parents = list(Path(prefix).parents)[::-1][1:]  # without "/"
+        for parent in parents:  # traversable by the program's uid whatever the host's modes (/root is 0700)
+            argv += ["--perms", "0755", "--dir", str(parent)]
+        argv += ["--ro-bind", prefix, prefix]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += ["--size", str(disk_mb << 20), "--tmpfs", "/box", "--size", str(16 << 20), "--tmpfs", "/tmp"]
+    argv += ["--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8", "--chdir", "/"]
+    if harness is not None:
+        argv += ["--ro-bind", harness, "/harness.py"]
+    return argv
+
+
+def _unshare_argv(unshare: str) -> list[str]:
+    return [unshare, "--net", "--pid", "--ipc", "--uts", "--mount", "--fork", "--kill-child", "--mount-proc"]
+
+
+_UIDS = threading.Lock()
+
+
+def _fresh_uids() -> tuple[int, int]:
+    """Two unprivileged uids nobody else uses (the program's, the judge's)."""
+    base = 200_000 + 2 * secrets.randbelow(400_000)
+    return base, base + 1
+
+
+@dataclass(frozen=True)
+class LocalSandbox:
+    """Run programs on this machine, isolated as well as it allows (see the module docstring).
+
+    Args:
+        isolation: ``"auto"``, ``"bwrap"``, ``"unshare"`` or ``"process"``.
+        cxx: The C++ compiler command (compiled once per program).
+
+    >>> LocalSandbox().isolation
+    'auto'
+    """
+
+    isolation: Isolation = "auto"
+    cxx: tuple[str, ...] = ("g++", "-O2", "-std=c++17", "-pipe")
+
+    def open(self, program: Program, limits: Limits) -> Session:
+        """Start a sandbox for ``program``: compiled (C++) and ready to run tests.
+
+        Raises:
+            SandboxError: the sandbox could not be started.
+        """
+        return Session(self, program, limits)
+
+    def level(self) -> str:
+        """The isolation level this sandbox uses here."""
+        return probe().choose(self.isolation)
+
+    def __repr__(self) -> str:
+        return f"local-{self.isolation}"
+
+
+class Session:
+    """One running harness for one program (a context manager; :meth:`close` ends it)."""
+
+    def __init__(self, sandbox: LocalSandbox, program: Program, limits: Limits) -> None:
+        self.limits = limits
+        self.compile_error: str | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._tmp: str | None = None
+        info = probe()
+        level = info.choose(sandbox.isolation)
+        if program.language not in ("python", "cpp"):
+            raise SandboxError(f"no executor for language {program.language!r}")
+        uid, judge_uid = _fresh_uids() if info.root else (None, None)
+        cxx = list(sandbox.cxx)
+        if program.language == "cpp":
+            compiler = shutil.which(cxx[0])
+            if compiler is None:
+                raise SandboxError(f"C++ needs {cxx[0]!r}: apt-get install g++")
+            cxx[0] = os.path.realpath(compiler) if level == "bwrap" else compiler
+        self._stderr = tempfile.TemporaryFile()
+        judge_r, self._judge_w = os.pipe()
+        if level == "bwrap":
+            assert info.bwrap is not None
+            box = "/box"
+            argv = [*_bwrap_argv(info.bwrap, info.root, limits.disk_mb, info.python, str(HARNESS))]
+            argv += [info.python, "-I", "-S", "-B", "/harness.py", box, str(judge_r)]
+        else:
+            self._tmp = box = tempfile.mkdtemp(prefix="verifiers-code-")
+            os.chmod(box, 0o755)
+            argv = [info.python, "-I", "-S", "-B", str(HARNESS), box, str(judge_r)]
+            if level == "unshare":
+                assert info.unshare is not None
+                argv = [*_unshare_argv(info.unshare), *argv]
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+        try:
+            self._proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                pass_fds=(judge_r,), start_new_session=True, env=env, cwd="/",
+            )
+        except OSError as exc:
+            self.close()
+            raise SandboxError(f"could not start the sandbox: {exc}") from exc
+        finally:
+            os.close(judge_r)
+        spec = {
+            "language": program.language,
+            "source": program.source,
+            "prefix": program.prefix,
+            "uid": uid,
+            "judge_uid": judge_uid,
+            "timeout": limits.timeout,
+            "cpu": max(1, int(limits.timeout + 0.999)),
+            "memory_mb": limits.memory_mb,
+            "fsize": limits.max_output + 1,
+            "nofile": limits.nofile,
+            "nproc": limits.nproc,
+            "max_output": limits.max_output,
+            "compile": cxx,
+            "compile_timeout": limits.compile_timeout,
+            "compile_memory_mb": limits.compile_memory_mb,
+            "preload": list(PRELOAD),
+        }
+        try:
+            self._send(spec)
+            first = self._recv(limits.compile_timeout + 30)
+        except _Overrun:
+            self.close()
+            raise SandboxError("the sandbox harness did not start in time") from None
+        except SandboxError:
+            self.close()
+            raise
+        if first.get("event") == "compile_error":
+            self.compile_error = first.get("detail", "")
+        elif first.get("event") != "ready":
+            self.close()
+            raise SandboxError(f"the sandbox harness said {first!r}")
+
+    # -- framing ----------------------------------------------------------------------------------------
+    def _send(self, obj: Any, fd: int | None = None) -> None:
+        data = marshal.dumps(obj)
+        data = struct.pack(">I", len(data)) + data
+        if fd is None:
+            assert self._proc is not None and self._proc.stdin is not None
+            fd = self._proc.stdin.fileno()
+        try:
+            while data:
+                data = data[os.write(fd, data) :]
+        except OSError as exc:
+            raise SandboxError(f"the sandbox harness is gone: {exc}; {self._harness_stderr()}") from exc
+
+    def _recv(self, seconds: float) -> dict[str, Any]:
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        deadline = time.monotonic() + seconds
+
+        def exact(n: int) -> bytes:
+            parts = []
+            while n:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([fd], [], [], left)[0]:
+                    raise _Overrun
+                chunk = os.read(fd, min(n, 1 << 20))
+                if not chunk:
+                    raise SandboxError(f"the sandbox harness died; {self._harness_stderr()}")
+                parts.append(chunk)
+                n -= len(chunk)
+            return b"".join(parts)
+
+        (n,) = struct.unpack(">I", exact(4))
+        if n > _MAX_FRAME:
+            raise SandboxError("the sandbox harness sent a garbled frame")
+        value = marshal.loads(exact(n))
+        if not isinstance(value, dict):
+            raise SandboxError("the sandbox harness sent a garbled frame")
+        return value
+
+    def _harness_stderr(self) -> str:
+        if self._proc is not None:
+            with _suppress():
+                self._proc.wait(timeout=2)
+        self._stderr.seek(0)
+        text = self._stderr.read(4000).decode(errors="replace").strip()
+        code = self._proc.returncode if self._proc is not None else None
+        return f"exit code {code}: {text or '(no output)'}"
+
+    # -- running tests -----------------------------------------------------------------------------------
+    def _run(self, op: dict[str, Any], judge: dict[str, Any] | None = None) -> ExecResult:
+        if self.compile_error is not None:
+            raise SandboxError("the program did not compile; nothing to run")
+        if self._proc is None:
+            raise SandboxError("the session is closed")
+        if judge is not None:
+            self._send(judge, self._judge_w)
+        self._send(op)
+        try:
+            # the harness enforces the test's deadline; this one only catches a stuck harness
+            reply = self._recv(self.limits.timeout + 30)
+        except _Overrun:
+            self.close()
+            raise SandboxError("the sandbox harness stopped answering") from None
+        return ExecResult(
+            status=reply["status"],
+            stdout=reply.get("stdout", b""),
+            stderr=reply.get("stderr", ""),
+            detail=reply.get("detail", ""),
+            wall=reply.get("wall", 0.0),
+            exit_code=reply.get("exit"),
+        )
+
+    def run_stdio(self, stdin: str) -> ExecResult:
+        """Run the program once with ``stdin``; its captured stdout comes back."""
+        return self._run({"op": "stdio", "stdin": stdin.encode()})
+
+    def run_call(self, setup: str, code: str, names: tuple[str, ...] = ()) -> ExecResult:
+        """Run the judge's ``code`` (after its ``setup``) against the program's functions."""
+        return self._run({"op": "call"}, {"setup": setup, "code": code, "names": list(names)})
+
+    def close(self) -> None:
+        """Stop the harness, kill whatever is left of the sandbox, remove its files."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            with _suppress():
+                self._send_stop(proc)
+            try:
+                proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
+            with _suppress():
+                os.killpg(proc.pid, signal.SIGKILL)
+            with _suppress():
+                proc.kill()
+            with _suppress():
+                proc.wait(timeout=5)
+            for stream in (proc.stdin, proc.stdout):
+                with _suppress():
+                    stream.close()  # type: ignore[union-attr]
+        with _suppress():
+            os.close(self._judge_w)
+        self._judge_w = -1
+        with _suppress():
+            self._stderr.close()
+        if self._tmp is not None:
+            _remove_tree(self._tmp)
+            self._tmp = None
+
+    def _send_stop(self, proc: subprocess.Popen[bytes]) -> None:
+        if proc.stdin is not None:
+            data = marshal.dumps({"op": "stop"})
+            os.write(proc.stdin.fileno(), struct.pack(">I", len(data)) + data)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_proc", None) is not None:
+            self.close()
+
+
+class _Overrun(Exception):
+    pass
+
+
+class _suppress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        return kind is not None and issubclass(kind, (OSError, ValueError, subprocess.SubprocessError))
+
+
+def _remove_tree(path: str) -> None:
+    """Remove a directory the program wrote into (it may have made parts unreadable)."""
+    for dirpath, dirnames, _ in os.walk(path):
+        for name in dirnames:
+            with _suppress():
+                os.chmod(os.path.join(dirpath, name), 0o700)
+    shutil.rmtree(path, ignore_errors=True)
