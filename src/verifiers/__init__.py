@@ -17,6 +17,7 @@ from verifiers._version import __version__
 
 if TYPE_CHECKING:
     from verifiers.base import BaseReward, RewardConfig, RewardFunction
+    from verifiers.code import CodeConfig, CodeReward, code_reward
     from verifiers.engine import ProcessPool, Serial
     from verifiers.errors import (
         BackendUnavailable,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 # public name -> the module that defines it
 _WHERE = {
     **dict.fromkeys(["BaseReward", "RewardConfig", "RewardFunction"], "verifiers.base"),
+    **dict.fromkeys(["CodeConfig", "CodeReward", "code_reward"], "verifiers.code.reward"),
     "ProcessPool": "verifiers.engine.pool",
     "Serial": "verifiers.engine.backends",
     **dict.fromkeys(
@@ -85,6 +87,8 @@ _WHERE = {
 __all__ = [
     "BackendUnavailable",
     "BaseReward",
+    "CodeConfig",
+    "CodeReward",
     "Completion",
     "ConfigError",
     "CosineLength",
@@ -116,6 +120,7 @@ __all__ = [
     "WorkerCrashed",
     "__version__",
     "accuracy_reward",
+    "code_reward",
     "cosine_length_reward",
     "format_reward",
     "get_reward",
