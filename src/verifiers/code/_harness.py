@@ -1,3 +1,4 @@
+# ruff: noqa: SIM105, SIM115, UP031 - stdlib-only, started per program: no contextlib, plain formatting
 """The harness that runs inside the sandbox (standard library only, started as ``python3 -I -S``).
 
 It is trusted code; what it runs is not. One harness serves one program:
@@ -116,7 +117,7 @@ def run_python(code, name):
     """Run the program's code object as module ``name``; never returns."""
     import builtins
 
-    sys.stdin = open(0, "r", closefd=False, errors="replace")
+    sys.stdin = open(0, closefd=False, errors="replace")
     sys.stdout = open(1, "w", closefd=False)
     sys.stderr = open(2, "w", closefd=False)
     sys.argv = ["solution.py"]
@@ -167,7 +168,7 @@ def serve(g):
             reply = ("ok", fn(*args, **kwargs))
         except MemoryError:
             raise
-        except BaseException as exc:  # noqa: BLE001 - the program's exception, reported to the judge
+        except BaseException as exc:  # the program's exception, reported to the judge
             reply = ("err", type(exc).__name__ + ": " + str(exc)[:300])
         try:
             send(4, reply)
@@ -463,7 +464,7 @@ def run_stdio(spec, op, code, binary, uid, work, private):
         kind, out = "ole", out[:cap]
     return {
         "status": kind,
-        "exit": status if status is None else (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)),
+        "exit": None if status is None else (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)),
         "stdout": out,
         "stderr": err[-2048:].decode("utf-8", "replace"),
         "cpu": (rusage.ru_utime + rusage.ru_stime) if rusage else None,
@@ -593,7 +594,8 @@ if __name__ == "__main__":
         main()
     except BaseException as exc:  # the harness itself failed: the caller reports a sandbox error
         try:
-            sys.__stderr__.write("harness: %s: %s\n" % (type(exc).__name__, exc))
+            sys.__stderr__.write(  # type: ignore[union-attr]
+                "harness: %s: %s\n" % (type(exc).__name__, exc))
         except BaseException:
             pass
         os._exit(70)

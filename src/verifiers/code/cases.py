@@ -113,7 +113,9 @@ def _pairs(inputs: Any, outputs: Any, column: str) -> tuple[tuple[str, str], ...
         raise BadTests(f"{column!r} needs lists of inputs and outputs")
     if len(inputs) != len(outputs):
         raise BadTests(f"{column!r} has {len(inputs)} inputs and {len(outputs)} outputs")
-    return tuple((_text(i, f"an input of {column!r}"), _text(o, f"an output of {column!r}")) for i, o in zip(inputs, outputs))
+    return tuple(
+        (_text(i, f"an input of {column!r}"), _text(o, f"an output of {column!r}")) for i, o in zip(inputs, outputs)
+    )
 
 
 def _canonical(value: Any) -> TestSuite:
@@ -206,7 +208,7 @@ def _mbpp(tests: Any, setup: Any, imports: Any) -> TestSuite:
         tests = [tests]
     if not isinstance(tests, Sequence) or not all(isinstance(t, str) for t in tests):
         raise BadTests("'test_list' must be a list of assert statements")
-    lines = []
+    lines: list[str] = []
     if imports:
         if not isinstance(imports, Sequence) or not all(isinstance(t, str) for t in imports):
             raise BadTests("'test_imports' must be a list of import statements")

@@ -147,7 +147,8 @@ def grade_code(text: str, row: Mapping[str, Any], config: CodeConfig) -> Verdict
     language = config.language if config.language != "auto" else suite.language
     if suite.calls:
         if language == "cpp":
-            return Verdict(None, Status.BAD_REFERENCE, detail="call-based tests need Python, but the config asks for C++")
+            detail = "call-based tests need Python, but the config asks for C++"
+            return Verdict(None, Status.BAD_REFERENCE, detail=detail)
         language = "python"
     found = extract_program(text, language, suite.prefix)
     if found is None:
@@ -175,7 +176,7 @@ def _run_suite(program: Program, suite: TestSuite, config: CodeConfig, extracted
         tests = [("stdio", case) for case in suite.stdio] + [("call", code) for code in suite.calls]
         for number, (kind, case) in enumerate(tests[:total], 1):
             if kind == "stdio":
-                stdin, expected = case  # type: ignore[misc]
+                stdin, expected = case  # type: ignore[str-unpack, misc]
                 result = session.run_stdio(stdin)
                 failure = _stdio_failure(result, expected, config)
             else:

@@ -97,7 +97,8 @@ class Probe:
                 _warn_once(
                     "bubblewrap is unavailable here, so code runs with unshare: no network, own PID "
                     "namespace and uid, but the host filesystem stays visible (read-only where the "
-                    f"program's uid cannot write). Install it: apt-get install bubblewrap ({self.problems.get('bwrap')})"
+                    "program's uid cannot write). Install it: apt-get install bubblewrap "
+                    f"({self.problems.get('bwrap')})"
                 )
             return "unshare"
         raise SandboxError(
@@ -253,7 +254,7 @@ class Session:
             if compiler is None:
                 raise SandboxError(f"C++ needs {cxx[0]!r}: apt-get install g++")
             cxx[0] = os.path.realpath(compiler) if level == "bwrap" else compiler
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         judge_r, self._judge_w = os.pipe()
         if level == "bwrap":
             assert info.bwrap is not None
@@ -397,10 +398,8 @@ class Session:
         if proc is not None:
             with _suppress():
                 self._send_stop(proc)
-            try:
+            with _suppress():
                 proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                pass
             with _suppress():
                 os.killpg(proc.pid, signal.SIGKILL)
             with _suppress():
