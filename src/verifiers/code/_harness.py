@@ -66,11 +66,16 @@ def send(fd, obj):
         data = data[os.write(fd, data) :]
 
 
+_LIBC: list = []  # type: ignore[type-arg]
+
+
 def prctl(option, arg):
     try:
-        import ctypes
+        if not _LIBC:
+            import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(option, arg, 0, 0, 0)
+            _LIBC.append(ctypes.CDLL(None, use_errno=True))
+        _LIBC[0].prctl(option, arg, 0, 0, 0)
     except Exception:
         pass
 
@@ -254,22 +259,35 @@ def judge(spec):
 # -- the harness ---------------------------------------------------------------------------------------
 
 
+PIDNS = [True]
+
+
 def kill_uid(uid, watch=(), found=None):
-    """SIGKILL every process of ``uid`` in this PID namespace and reap them (the harness is a
-    child subreaper, so orphans are its children), until none is left. The wait4 results of the
-    ``watch`` pids go into ``found``."""
+    """SIGKILL every process of ``uid`` and reap them (the harness is a child subreaper, so
+    orphans are its children), until none is left. The wait4 results of the ``watch`` pids go
+    into ``found``. In a PID namespace ``kill(-1)`` under that uid reaches exactly them; without
+    one (sandbox="process") they are found in /proc by their real uid."""
     found = {} if found is None else found
     for _ in range(2000):
-        if uid is not None:
-            os.setresuid(uid, uid, 0)
-        try:
-            os.kill(-1, signal.SIGKILL)  # unprivileged without a uid: only safe in a PID namespace
-            alive = True
-        except ProcessLookupError:
-            alive = False
-        finally:
+        if PIDNS[0]:
             if uid is not None:
-                os.setresuid(0, 0, 0)
+                os.setresuid(uid, uid, 0)
+            try:
+                os.kill(-1, signal.SIGKILL)  # without a uid: only in a PID namespace (checked by the caller)
+                alive = True
+            except ProcessLookupError:
+                alive = False
+            finally:
+                if uid is not None:
+                    os.setresuid(0, 0, 0)
+        else:
+            alive = False
+            for pid in processes_of(uid):
+                alive = True
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         for pid in watch:
             if pid not in found:
                 try:
@@ -283,6 +301,23 @@ def kill_uid(uid, watch=(), found=None):
             return found
         time.sleep(0.0002)
     raise RuntimeError("processes of uid %s survive SIGKILL" % uid)
+
+
+def processes_of(uid):
+    """Live (not zombie) processes whose real uid is ``uid``."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/" + name + "/status", "rb") as f:
+                status = f.read(2048)
+        except OSError:
+            continue
+        uids = status.split(b"\nUid:", 1)[1].split(None, 1)[0] if b"\nUid:" in status else b""
+        if uids == str(uid).encode() and b"\nState:\tZ" not in status:
+            out.append(int(name))
+    return out
 
 
 def reap():
@@ -339,8 +374,26 @@ def main():
     os.dup2(null, 1)
     prctl(PR_SET_DUMPABLE, 0)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    # Warm up while the caller has no program for us yet (a spare harness waits here): what the
+    # judges need (they may run under a uid that cannot read the stdlib's files) and common modules.
+    import ast  # noqa: F401
+    import traceback  # noqa: F401
+
+    for module in sys.argv[3].split(",") if len(sys.argv) > 3 else ():
+        try:
+            __import__(module)
+        except ImportError:
+            pass
+    import gc
+
+    gc.collect()
+    gc.freeze()  # forked children's collections do not touch (and copy) the harness's objects
     spec = recv(job_fd)
+    PIDNS[0] = spec["pidns"]
     uid, judge_uid = spec["uid"], spec["judge_uid"]
+    if uid is None and not PIDNS[0]:
+        raise RuntimeError("without root, programs can only run in a PID namespace")
     work, private = BOX + "/work", BOX + "/.h"
     os.makedirs(work, exist_ok=True)
     os.makedirs(private, mode=0o700, exist_ok=True)
@@ -356,21 +409,12 @@ def main():
         except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as exc:
             send(out_fd, {"event": "compile_error", "detail": type(exc).__name__ + ": " + str(exc)[:500]})
             return
-        for module in spec["preload"]:
-            try:
-                __import__(module)
-            except ImportError:
-                pass
     else:
         binary = compile_native(spec, uid, work, private)
         if isinstance(binary, dict):
             send(out_fd, binary)
             return
     self_check(uid)
-    import ast  # noqa: F401 - for the judges, which may run under a uid that cannot read the stdlib
-    import ctypes  # noqa: F401
-    import traceback  # noqa: F401
-
     send(out_fd, {"event": "ready"})
     while True:
         try:

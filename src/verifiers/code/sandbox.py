@@ -23,6 +23,7 @@ another user they run under the caller's uid inside a user namespace (bwrap only
 
 from __future__ import annotations
 
+import atexit
 import functools
 import marshal
 import os
@@ -118,8 +119,17 @@ def _warn_once(message: str) -> None:
 
 
 def _base_python() -> str:
-    """The real interpreter behind ``sys.executable`` (a venv's python is a symlink to it)."""
-    return os.path.realpath(sys.executable)
+    """The interpreter programs run on: the real one behind ``sys.executable`` (a venv's python
+    is a symlink to it) when it is the system's (under ``/usr``); else the system's
+    ``/usr/bin/python3`` when there is one (a pyenv or conda build starts 3x slower inside the
+    sandbox than the distribution's, measured here); else the real one, its prefix mounted."""
+    real = os.path.realpath(sys.executable)
+    if real.startswith("/usr/"):
+        return real
+    system = "/usr/bin/python3"
+    if os.path.exists(system):
+        return os.path.realpath(system)
+    return real
 
 
 @functools.lru_cache(maxsize=1)
@@ -211,6 +221,8 @@ class LocalSandbox:
     Args:
         isolation: ``"auto"``, ``"bwrap"``, ``"unshare"`` or ``"process"``.
         cxx: The C++ compiler command (compiled once per program).
+        spare: Keep one harness started ahead for the next program (per process, per
+            isolation level): its start-up overlaps the current program's tests. Never reused.
 
     >>> LocalSandbox().isolation
     'auto'
@@ -218,6 +230,7 @@ class LocalSandbox:
 
     isolation: Isolation = "auto"
     cxx: tuple[str, ...] = ("g++", "-O2", "-std=c++17", "-pipe")
+    spare: bool = True
 
     def open(self, program: Program, limits: Limits) -> Session:
         """Start a sandbox for ``program``: compiled (C++) and ready to run tests.
@@ -235,14 +248,107 @@ class LocalSandbox:
         return f"local-{self.isolation}"
 
 
+class _Harness:
+    """A started harness waiting for its program (possibly started ahead of time, as a spare)."""
+
+    def __init__(self, level: str, info: Probe, disk_mb: int) -> None:
+        self.level = level
+        self.tmp: str | None = None
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        judge_r, self.judge_w = os.pipe()
+        preload = ",".join(PRELOAD)
+        if level == "bwrap":
+            assert info.bwrap is not None
+            argv = [*_bwrap_argv(info.bwrap, info.root, disk_mb, info.python, str(HARNESS))]
+            argv += [info.python, "-I", "-S", "-B", "/harness.py", "/box", str(judge_r), preload]
+        else:
+            self.tmp = box = tempfile.mkdtemp(prefix="verifiers-code-")
+            os.chmod(box, 0o755)
+            argv = [info.python, "-I", "-S", "-B", str(HARNESS), box, str(judge_r), preload]
+            if level == "unshare":
+                assert info.unshare is not None
+                argv = [*_unshare_argv(info.unshare), *argv]
+        try:
+            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+                pass_fds=(judge_r,), start_new_session=True, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                cwd="/",
+            )
+        except OSError as exc:
+            self.proc = None
+            self.close()
+            raise SandboxError(f"could not start the sandbox: {exc}") from exc
+        finally:
+            os.close(judge_r)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def close(self) -> None:
+        """Kill the harness and its sandbox at once (everything of the program was killed after
+        its last test; in bwrap, the PID namespace goes with it), and remove its files."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            with _suppress():
+                os.killpg(proc.pid, signal.SIGKILL)
+            with _suppress():
+                proc.kill()
+            with _suppress():
+                proc.wait(timeout=10)
+            for stream in (proc.stdin, proc.stdout):
+                with _suppress():
+                    stream.close()  # type: ignore[union-attr]
+        with _suppress():
+            os.close(self.judge_w)
+        self.judge_w = -1
+        with _suppress():
+            self.stderr.close()
+        if self.tmp is not None:
+            _remove_tree(self.tmp)
+            self.tmp = None
+
+
+_SPARES: dict[tuple[str, int], _Harness] = {}
+_SPARES_LOCK = threading.Lock()
+
+
+def _take_harness(level: str, info: Probe, disk_mb: int, spare: bool) -> tuple[_Harness, bool]:
+    """A harness for a program, and whether it is a spare started earlier. With ``spare``,
+    another one is started for the next program: its start-up (bwrap, the interpreter, the
+    imports) overlaps this program's tests. A spare is never reused: one harness, one program."""
+    key = (level, disk_mb)
+    with _SPARES_LOCK:
+        ready = _SPARES.pop(key, None)
+    was_spare = ready is not None and ready.alive()
+    if ready is not None and not was_spare:
+        ready.close()
+    harness = ready if was_spare else _Harness(level, info, disk_mb)
+    if spare:
+        fresh = _Harness(level, info, disk_mb)
+        with _SPARES_LOCK:
+            old = _SPARES.pop(key, None)
+            _SPARES[key] = fresh
+        if old is not None:
+            old.close()
+    return harness, was_spare  # type: ignore[return-value]
+
+
+@atexit.register
+def _close_spares() -> None:
+    with _SPARES_LOCK:
+        spares = list(_SPARES.values())
+        _SPARES.clear()
+    for harness in spares:
+        harness.close()
+
+
 class Session:
     """One running harness for one program (a context manager; :meth:`close` ends it)."""
 
     def __init__(self, sandbox: LocalSandbox, program: Program, limits: Limits) -> None:
         self.limits = limits
         self.compile_error: str | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._tmp: str | None = None
+        self._harness: _Harness | None = None
         info = probe()
         level = info.choose(sandbox.isolation)
         if program.language not in ("python", "cpp"):
@@ -254,37 +360,13 @@ class Session:
             if compiler is None:
                 raise SandboxError(f"C++ needs {cxx[0]!r}: apt-get install g++")
             cxx[0] = os.path.realpath(compiler) if level == "bwrap" else compiler
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
-        judge_r, self._judge_w = os.pipe()
-        if level == "bwrap":
-            assert info.bwrap is not None
-            box = "/box"
-            argv = [*_bwrap_argv(info.bwrap, info.root, limits.disk_mb, info.python, str(HARNESS))]
-            argv += [info.python, "-I", "-S", "-B", "/harness.py", box, str(judge_r)]
-        else:
-            self._tmp = box = tempfile.mkdtemp(prefix="verifiers-code-")
-            os.chmod(box, 0o755)
-            argv = [info.python, "-I", "-S", "-B", str(HARNESS), box, str(judge_r)]
-            if level == "unshare":
-                assert info.unshare is not None
-                argv = [*_unshare_argv(info.unshare), *argv]
-        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-        try:
-            self._proc = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                pass_fds=(judge_r,), start_new_session=True, env=env, cwd="/",
-            )
-        except OSError as exc:
-            self.close()
-            raise SandboxError(f"could not start the sandbox: {exc}") from exc
-        finally:
-            os.close(judge_r)
         spec = {
             "language": program.language,
             "source": program.source,
             "prefix": program.prefix,
             "uid": uid,
             "judge_uid": judge_uid,
+            "pidns": level != "process",
             "timeout": limits.timeout,
             "cpu": max(1, int(limits.timeout + 0.999)),
             "memory_mb": limits.memory_mb,
@@ -295,22 +377,30 @@ class Session:
             "compile": cxx,
             "compile_timeout": limits.compile_timeout,
             "compile_memory_mb": limits.compile_memory_mb,
-            "preload": list(PRELOAD),
         }
-        try:
-            self._send(spec)
-            first = self._recv(limits.compile_timeout + 30)
-        except _Overrun:
-            self.close()
-            raise SandboxError("the sandbox harness did not start in time") from None
-        except SandboxError:
-            self.close()
-            raise
+        for attempt in range(2):
+            self._harness, was_spare = _take_harness(level, info, limits.disk_mb, sandbox.spare)
+            try:
+                self._send(spec)
+                first = self._recv(limits.compile_timeout + 30)
+                break
+            except _Overrun:
+                self.close()
+                raise SandboxError("the sandbox harness did not start in time") from None
+            except SandboxError:
+                self.close()
+                if was_spare and attempt == 0:  # a spare can die with the thread that started it
+                    continue
+                raise
         if first.get("event") == "compile_error":
             self.compile_error = first.get("detail", "")
         elif first.get("event") != "ready":
             self.close()
             raise SandboxError(f"the sandbox harness said {first!r}")
+
+    @property
+    def _proc(self) -> subprocess.Popen[bytes] | None:
+        return self._harness.proc if self._harness is not None else None
 
     # -- framing ----------------------------------------------------------------------------------------
     def _send(self, obj: Any, fd: int | None = None) -> None:
@@ -355,8 +445,11 @@ class Session:
         if self._proc is not None:
             with _suppress():
                 self._proc.wait(timeout=2)
-        self._stderr.seek(0)
-        text = self._stderr.read(4000).decode(errors="replace").strip()
+        if self._harness is None:
+            return "no harness"
+        with _suppress():
+            self._harness.stderr.seek(0)
+            text = self._harness.stderr.read(4000).decode(errors="replace").strip()
         code = self._proc.returncode if self._proc is not None else None
         return f"exit code {code}: {text or '(no output)'}"
 
@@ -367,7 +460,8 @@ class Session:
         if self._proc is None:
             raise SandboxError("the session is closed")
         if judge is not None:
-            self._send(judge, self._judge_w)
+            assert self._harness is not None
+            self._send(judge, self._harness.judge_w)
         self._send(op)
         try:
             # the harness enforces the test's deadline; this one only catches a stuck harness
@@ -393,35 +487,10 @@ class Session:
         return self._run({"op": "call"}, {"setup": setup, "code": code, "names": list(names)})
 
     def close(self) -> None:
-        """Stop the harness, kill whatever is left of the sandbox, remove its files."""
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            with _suppress():
-                self._send_stop(proc)
-            with _suppress():
-                proc.wait(timeout=2)
-            with _suppress():
-                os.killpg(proc.pid, signal.SIGKILL)
-            with _suppress():
-                proc.kill()
-            with _suppress():
-                proc.wait(timeout=5)
-            for stream in (proc.stdin, proc.stdout):
-                with _suppress():
-                    stream.close()  # type: ignore[union-attr]
-        with _suppress():
-            os.close(self._judge_w)
-        self._judge_w = -1
-        with _suppress():
-            self._stderr.close()
-        if self._tmp is not None:
-            _remove_tree(self._tmp)
-            self._tmp = None
-
-    def _send_stop(self, proc: subprocess.Popen[bytes]) -> None:
-        if proc.stdin is not None:
-            data = marshal.dumps({"op": "stop"})
-            os.write(proc.stdin.fileno(), struct.pack(">I", len(data)) + data)
+        """Kill the sandbox and remove its files."""
+        harness, self._harness = self._harness, None
+        if harness is not None:
+            harness.close()
 
     def __enter__(self) -> Session:
         return self
@@ -430,7 +499,7 @@ class Session:
         self.close()
 
     def __del__(self) -> None:
-        if getattr(self, "_proc", None) is not None:
+        if getattr(self, "_harness", None) is not None:
             self.close()
 
 
