@@ -60,11 +60,15 @@ def test_every_format_loads_into_the_canonical_form():
     assert apps.stdio == (("1 2\n", "3\n"),)
     call = load_tests({"input_output": {"inputs": [[1, 2]], "outputs": [[3]], "fn_name": "add"}})
     assert call.names == ("add",) and call.calls == ("assert _apps_equal(add(*[1, 2]), [3])",)
-    cc = load_tests({"public_tests": {"input": ["1\n"], "output": ["1\n"]}, "private_tests": {"input": ["2"], "output": ["2"]}})
+    cc = load_tests(
+        {"public_tests": {"input": ["1\n"], "output": ["1\n"]}, "private_tests": {"input": ["2"], "output": ["2"]}}
+    )
     assert cc.stdio == (("1\n", "1\n"), ("2", "2"))
     mbpp = load_tests({"test_list": ["assert f(1) == 1", "assert f(2) == 2"], "test_imports": ["import math"]})
     assert mbpp.calls == ("assert f(1) == 1", "assert f(2) == 2") and mbpp.setup == "import math"
-    he = load_tests({"prompt": "def f(x):\n", "test": "def check(candidate):\n    assert candidate(1)\n", "entry_point": "f"})
+    he = load_tests(
+        {"prompt": "def f(x):\n", "test": "def check(candidate):\n    assert candidate(1)\n", "entry_point": "f"}
+    )
     assert he.calls == ("check(f)",) and he.prefix == "def f(x):\n" and he.names == ("f",)
     # TRL passes the dataset's prompt column as prompts=
     assert load_tests({"prompts": "P", "test": "def check(c): pass", "entry_point": "f"}).prefix == "P"

@@ -112,8 +112,8 @@ def test_every_format_correct_and_wrong(cxx):
          SUM_CPP, cpp("int main(){}")),
         ({"input_output": json.dumps({"inputs": ["4 5\n"], "outputs": ["9\n"]})}, SUM_PY, py("print(1)")),
         ({"input_output": {"inputs": [[1, 2], [5, 5]], "outputs": [[3], [10]], "fn_name": "add"}}, add, sub),
-        ({"public_tests": {"input": ["1 1\n"], "output": ["2\n"]}, "private_tests": {"input": ["7\n"], "output": ["7\n"]}},
-         SUM_CPP, py("print(2)")),
+        ({"public_tests": {"input": ["1 1\n"], "output": ["2\n"]},
+          "private_tests": {"input": ["7\n"], "output": ["7\n"]}}, SUM_CPP, py("print(2)")),
         ({"test_list": ["assert add(1, 2) == 3", "assert add(0, 0) == 0"]}, add, sub),
         ({"prompt": "def add(a, b):\n    \"\"\"Add.\"\"\"\n",
           "test": "def check(candidate):\n    assert candidate(2, 2) == 4\n    assert candidate(1, -1) == 0\n",
@@ -154,7 +154,27 @@ def test_a_program_sees_only_the_stdlib_and_its_own_directory():
     with LocalSandbox("bwrap").open(Program("python", source), Limits()) as session:
         out = session.run_stdio("").stdout.decode()
     assert "['bin', 'box', 'dev', 'harness.py', 'lib'" in out and "'etc'" not in out
-    assert "/box/work" in out and "VERIFIERS_TEST_SECRET" not in out and "HOME" not in out
+    assert "/box/p/work" in out and "VERIFIERS_TEST_SECRET" not in out and "HOME" not in out
+
+
+def test_programs_sharing_a_sandbox_see_nothing_of_each_other():
+    """With reuse (the default) a sandbox serves programs one after the other: each gets a fresh
+    directory and uid, and nothing of the previous one survives (files, processes)."""
+    sandbox = LocalSandbox("bwrap")
+    first = (
+        "import os, time\n"
+        "open('note.txt', 'w').write('from the first program')\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid(); time.sleep(100)\n"
+        "print(os.getuid())\n"
+    )
+    second = "import os\nprint(os.getuid(), os.listdir('.'), os.listdir('/box/p'), len(os.listdir('/proc')))\n"
+    with sandbox.open(Program("python", first), Limits()) as session:
+        uid = session.run_stdio("").stdout.decode().split()[0]
+    with sandbox.open(Program("python", second), Limits()) as session:
+        out = session.run_stdio("").stdout.decode()
+    assert out.split()[0] != uid and "[] ['.h', 'work']" in out, out
+    assert not _our_processes() or all(p.split("=")[1] != uid for p in _our_processes())
 
 
 # -- the golden set ------------------------------------------------------------------------------------
@@ -291,7 +311,7 @@ HOSTILE_STDIO = {
         # loopback inside the sandbox is fine; reaching anything outside is not
         print(len(socket.if_nameindex()) == 1 and 'only lo')
     """,
-    "read_host_secret": f"""
+    "read_host_secret": """
         import glob
         for path in glob.glob('/tmp/verifiers-secret-*') + ['/etc/shadow', '/etc/passwd', '/root/.bash_history']:
             try:
@@ -468,7 +488,10 @@ def test_hostile_call_program_does_not_pass(name):
     _contained(verdict, name)
     human_eval = {
         "prompt": "def add(a, b):\n", "entry_point": "add",
-        "test": "def check(candidate):\n    assert candidate(1234, 4321) == 5555\n    assert isinstance(candidate(1, 1), int)\n",
+        "test": (
+            "def check(candidate):\n    assert candidate(1234, 4321) == 5555\n"
+            "    assert isinstance(candidate(1, 1), int)\n"
+        ),
     }
     verdict = fast.score([py(HOSTILE_CALLS[name])], **{k: [v] for k, v in human_eval.items()})[0]
     _contained(verdict, name)

@@ -207,12 +207,18 @@ def check_plain(value, seen=None, depth=0):
     seen.discard(id(value))
 
 
-def judge(spec):
-    """Run one call-based test. The test code arrives on fd 3 (never seen by the harness)."""
+def judge(spec, token):
+    """Run one call-based test. The test code arrives on fd 3 (never seen by the harness), with
+    the token of its test: messages of earlier tests whose judge died before reading are skipped."""
     import ast  # imported by the harness already (a dropped uid may not read the stdlib's files)
     import builtins
 
-    message = recv(3)
+    for _ in range(10000):
+        message = recv(3)
+        if message.get("token") == token:
+            break
+    else:
+        raise RuntimeError("no test code for this test")
     setup, code, names = message["setup"], message["code"], message["names"]
 
     def stub(name):
@@ -389,47 +395,85 @@ def main():
 
     gc.collect()
     gc.freeze()  # forked children's collections do not touch (and copy) the harness's objects
-    spec = recv(job_fd)
+    os.chmod(BOX, 0o755)
+    checked = []
+    while True:  # one program after the other, each in a fresh directory under a fresh uid
+        try:
+            spec = recv(job_fd)
+        except EOFError:
+            return
+        if spec.get("op") == "stop":
+            return
+        serve_program(spec, job_fd, out_fd, judge_fd, checked)
+
+
+def serve_program(spec, job_fd, out_fd, judge_fd, checked):
     PIDNS[0] = spec["pidns"]
     uid, judge_uid = spec["uid"], spec["judge_uid"]
     if uid is None and not PIDNS[0]:
         raise RuntimeError("without root, programs can only run in a PID namespace")
-    work, private = BOX + "/work", BOX + "/.h"
-    os.makedirs(work, exist_ok=True)
-    os.makedirs(private, mode=0o700, exist_ok=True)
+    root = BOX + "/p"
+    if os.path.lexists(root):
+        remove_tree(root)
+    work, private = root + "/work", root + "/.h"
+    os.mkdir(root, 0o755)
+    os.mkdir(work, 0o700)
+    os.mkdir(private, 0o700)
     if uid is not None:
         os.chown(work, uid, uid)
-        os.chmod(BOX, 0o755)
-    os.chmod(work, 0o700)
-    lang = spec["language"]
-    code = binary = None
-    if lang == "python":
-        try:
-            code = compile(spec["prefix"] + spec["source"], "solution.py", "exec", dont_inherit=True)
-        except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as exc:
-            send(out_fd, {"event": "compile_error", "detail": type(exc).__name__ + ": " + str(exc)[:500]})
-            return
-    else:
-        binary = compile_native(spec, uid, work, private)
-        if isinstance(binary, dict):
-            send(out_fd, binary)
-            return
-    self_check(uid)
-    send(out_fd, {"event": "ready"})
-    while True:
-        try:
-            op = recv(job_fd)
-        except EOFError:
-            return
-        if op["op"] == "stop":
-            return
-        started = time.monotonic()
-        if op["op"] == "stdio":
-            result = run_stdio(spec, op, code, binary, uid, work, private)
+    try:
+        lang = spec["language"]
+        code = binary = None
+        ready = {"event": "ready"}
+        if lang == "python":
+            try:
+                code = compile(spec["prefix"] + spec["source"], "solution.py", "exec", dont_inherit=True)
+            except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as exc:
+                ready = {"event": "compile_error", "detail": type(exc).__name__ + ": " + str(exc)[:500]}
         else:
-            result = run_call(spec, op, code, uid, judge_uid, work, judge_fd)
-        result["wall"] = time.monotonic() - started
-        send(out_fd, result)
+            binary = compile_native(spec, uid, work, private, root)
+            if isinstance(binary, dict):
+                ready = binary
+        if not checked:
+            self_check(uid)
+            checked.append(True)
+        send(out_fd, ready)
+        while True:
+            op = recv(job_fd)
+            if op["op"] == "end":
+                return
+            if op["op"] == "stop":
+                raise SystemExit(0)
+            if ready["event"] != "ready":
+                raise RuntimeError("a test for a program that did not compile")
+            started = time.monotonic()
+            if op["op"] == "stdio":
+                result = run_stdio(spec, op, code, binary, uid, work, private)
+            else:
+                result = run_call(spec, op, code, uid, judge_uid, work, private, judge_fd)
+            result["wall"] = time.monotonic() - started
+            send(out_fd, result)
+    finally:
+        kill_uid(uid)
+        kill_uid(judge_uid)
+        remove_tree(root)
+
+
+def remove_tree(path):
+    """Remove what a program left (as root: its modes do not matter; symlinks are not followed)."""
+    for dirpath, dirnames, filenames in os.walk(path, topdown=False):
+        for name in filenames:
+            try:
+                os.unlink(dirpath + "/" + name)
+            except FileNotFoundError:
+                pass
+        for name in dirnames:
+            full = dirpath + "/" + name
+            if os.path.islink(full):
+                os.unlink(full)
+            else:
+                os.rmdir(full)
+    os.rmdir(path)
 
 
 def self_check(uid):
@@ -526,7 +570,7 @@ def child_program_call(spec, code, uid, work, fds, cpu):
     run_python(code, "__solution__")
 
 
-def child_judge(spec, judge_uid, fds):
+def child_judge(spec, judge_uid, fds, token):
     plumb(fds)
     os.setsid()
     reset_signals()
@@ -534,20 +578,20 @@ def child_judge(spec, judge_uid, fds):
     drop(judge_uid)
     prctl(PR_SET_DUMPABLE, 0)
     os.chdir("/")
-    judge(spec)
+    judge(spec, token)
 
 
-def run_call(spec, op, code, uid, judge_uid, work, judge_fd):
+def run_call(spec, op, code, uid, judge_uid, work, private, judge_fd):
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
     ver_r, ver_w = os.pipe()
     null = os.open("/dev/null", os.O_RDWR)
-    err_path = BOX + "/.h/err"
+    err_path = private + "/err"
     ferr = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     cpu = spec["cpu"]
     try:
         prog = spawn(lambda: child_program_call(spec, code, uid, work, [null, null, ferr, req_r, rep_w], cpu))
-        jpid = spawn(lambda: child_judge(spec, judge_uid, [null, req_w, rep_r, judge_fd, null, ver_w]))
+        jpid = spawn(lambda: child_judge(spec, judge_uid, [null, req_w, rep_r, judge_fd, null, ver_w], op["token"]))
     finally:
         for fd in (req_r, req_w, rep_r, rep_w, ver_w, null, ferr):
             os.close(fd)
@@ -586,7 +630,7 @@ def run_call(spec, op, code, uid, judge_uid, work, judge_fd):
     }
 
 
-def compile_native(spec, uid, work, private):
+def compile_native(spec, uid, work, private, root):
     src = work + "/solution.cpp"
     with open(src, "w") as f:
         f.write(spec["source"])
@@ -624,7 +668,7 @@ def compile_native(spec, uid, work, private):
             raise RuntimeError("the compiler could not be started: " + " ".join(argv))
         return {"event": "compile_error", "detail": err.replace(work + "/", "")}
     # the binary moves where the program cannot change it
-    binary_dir = BOX + "/bin"
+    binary_dir = root + "/bin"
     os.makedirs(binary_dir, mode=0o755, exist_ok=True)
     binary = binary_dir + "/solution"
     os.rename(work + "/a.out", binary)

@@ -221,8 +221,10 @@ class LocalSandbox:
     Args:
         isolation: ``"auto"``, ``"bwrap"``, ``"unshare"`` or ``"process"``.
         cxx: The C++ compiler command (compiled once per program).
-        spare: Keep one harness started ahead for the next program (per process, per
-            isolation level): its start-up overlaps the current program's tests. Never reused.
+        reuse: Let one sandbox serve programs one after the other (each in a fresh directory,
+            under a fresh uid, every process of the previous one killed): the interpreter and
+            bwrap start once per worker instead of once per program. ``False``: a new sandbox
+            per program.
 
     >>> LocalSandbox().isolation
     'auto'
@@ -230,7 +232,7 @@ class LocalSandbox:
 
     isolation: Isolation = "auto"
     cxx: tuple[str, ...] = ("g++", "-O2", "-std=c++17", "-pipe")
-    spare: bool = True
+    reuse: bool = True
 
     def open(self, program: Program, limits: Limits) -> Session:
         """Start a sandbox for ``program``: compiled (C++) and ready to run tests.
@@ -249,10 +251,11 @@ class LocalSandbox:
 
 
 class _Harness:
-    """A started harness waiting for its program (possibly started ahead of time, as a spare)."""
+    """A started sandbox and its harness, serving one program at a time."""
 
     def __init__(self, level: str, info: Probe, disk_mb: int) -> None:
         self.level = level
+        self.owner = os.getpid()  # a forked copy of this process must not use it
         self.tmp: str | None = None
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         judge_r, self.judge_w = os.pipe()
@@ -308,38 +311,46 @@ class _Harness:
             self.tmp = None
 
 
-_SPARES: dict[tuple[str, int], _Harness] = {}
-_SPARES_LOCK = threading.Lock()
+_IDLE: dict[tuple[str, int], list[_Harness]] = {}
+_IDLE_LOCK = threading.Lock()
+#: Idle harnesses kept per process and isolation level.
+MAX_IDLE = 4
 
 
-def _take_harness(level: str, info: Probe, disk_mb: int, spare: bool) -> tuple[_Harness, bool]:
-    """A harness for a program, and whether it is a spare started earlier. With ``spare``,
-    another one is started for the next program: its start-up (bwrap, the interpreter, the
-    imports) overlaps this program's tests. A spare is never reused: one harness, one program."""
-    key = (level, disk_mb)
-    with _SPARES_LOCK:
-        ready = _SPARES.pop(key, None)
-    was_spare = ready is not None and ready.alive()
-    if ready is not None and not was_spare:
-        ready.close()
-    harness = ready if was_spare else _Harness(level, info, disk_mb)
-    if spare:
-        fresh = _Harness(level, info, disk_mb)
-        with _SPARES_LOCK:
-            old = _SPARES.pop(key, None)
-            _SPARES[key] = fresh
-        if old is not None:
-            old.close()
-    return harness, was_spare  # type: ignore[return-value]
+def _acquire(level: str, info: Probe, disk_mb: int, reuse: bool) -> tuple[_Harness, bool]:
+    """A harness for a program, and whether it served programs before."""
+    if reuse:
+        with _IDLE_LOCK:
+            idle = _IDLE.get((level, disk_mb), [])
+            while idle:
+                harness = idle.pop()
+                if harness.owner == os.getpid() and harness.alive():
+                    return harness, True
+                if harness.owner == os.getpid():
+                    harness.close()
+    return _Harness(level, info, disk_mb), False
+
+
+def _release(harness: _Harness, key: tuple[str, int]) -> None:
+    if harness.owner != os.getpid() or not harness.alive():
+        harness.close()
+        return
+    with _IDLE_LOCK:
+        idle = _IDLE.setdefault(key, [])
+        if len(idle) < MAX_IDLE:
+            idle.append(harness)
+            return
+    harness.close()
 
 
 @atexit.register
-def _close_spares() -> None:
-    with _SPARES_LOCK:
-        spares = list(_SPARES.values())
-        _SPARES.clear()
-    for harness in spares:
-        harness.close()
+def _close_idle() -> None:
+    with _IDLE_LOCK:
+        harnesses = [h for idle in _IDLE.values() for h in idle]
+        _IDLE.clear()
+    for harness in harnesses:
+        if harness.owner == os.getpid():
+            harness.close()
 
 
 class Session:
@@ -349,6 +360,7 @@ class Session:
         self.limits = limits
         self.compile_error: str | None = None
         self._harness: _Harness | None = None
+        self._healthy = False
         info = probe()
         level = info.choose(sandbox.isolation)
         if program.language not in ("python", "cpp"):
@@ -378,8 +390,10 @@ class Session:
             "compile_timeout": limits.compile_timeout,
             "compile_memory_mb": limits.compile_memory_mb,
         }
+        self._key = (level, limits.disk_mb)
+        self._healthy = False
         for attempt in range(2):
-            self._harness, was_spare = _take_harness(level, info, limits.disk_mb, sandbox.spare)
+            self._harness, reused = _acquire(level, info, limits.disk_mb, sandbox.reuse)
             try:
                 self._send(spec)
                 first = self._recv(limits.compile_timeout + 30)
@@ -389,9 +403,10 @@ class Session:
                 raise SandboxError("the sandbox harness did not start in time") from None
             except SandboxError:
                 self.close()
-                if was_spare and attempt == 0:  # a spare can die with the thread that started it
+                if reused and attempt == 0:  # an idle harness can die with the thread that started it
                     continue
                 raise
+        self._healthy = sandbox.reuse
         if first.get("event") == "compile_error":
             self.compile_error = first.get("detail", "")
         elif first.get("event") != "ready":
@@ -459,6 +474,7 @@ class Session:
             raise SandboxError("the program did not compile; nothing to run")
         if self._proc is None:
             raise SandboxError("the session is closed")
+        self._healthy, healthy = False, self._healthy  # until the harness answers
         if judge is not None:
             assert self._harness is not None
             self._send(judge, self._harness.judge_w)
@@ -469,6 +485,7 @@ class Session:
         except _Overrun:
             self.close()
             raise SandboxError("the sandbox harness stopped answering") from None
+        self._healthy = healthy
         return ExecResult(
             status=reply["status"],
             stdout=reply.get("stdout", b""),
@@ -484,13 +501,30 @@ class Session:
 
     def run_call(self, setup: str, code: str, names: tuple[str, ...] = ()) -> ExecResult:
         """Run the judge's ``code`` (after its ``setup``) against the program's functions."""
-        return self._run({"op": "call"}, {"setup": setup, "code": code, "names": list(names)})
+        token = secrets.token_hex(8)
+        judge = {"setup": setup, "code": code, "names": list(names), "token": token}
+        return self._run({"op": "call", "token": token}, judge)
 
     def close(self) -> None:
-        """Kill the sandbox and remove its files."""
+        """End the program: its processes are killed and its directory removed; the harness
+        serves the next program (``reuse``), or is killed with its sandbox."""
         harness, self._harness = self._harness, None
-        if harness is not None:
+        if harness is None:
+            return
+        if self._healthy:
+            try:
+                self._send_to(harness, {"op": "end"})
+            except SandboxError:
+                harness.close()
+                return
+            _release(harness, self._key)
+        else:
             harness.close()
+
+    def _send_to(self, harness: _Harness, obj: Any) -> None:
+        if harness.proc is None or harness.proc.stdin is None:
+            raise SandboxError("no harness")
+        self._send(obj, harness.proc.stdin.fileno())
 
     def __enter__(self) -> Session:
         return self
