@@ -89,6 +89,12 @@ def _our_processes() -> list[str]:
     return left
 
 
+def _leftover_files() -> list[str]:
+    """Files of finished programs: the host directories of idle harnesses (levels other than
+    bwrap, whose files live in a tmpfs) must be empty between programs."""
+    return [str(f) for d in Path("/tmp").glob("verifiers-code-*") for f in d.iterdir()]
+
+
 # -- correct and wrong, every format, both languages ----------------------------------------------------
 
 
@@ -470,7 +476,7 @@ def _contained(verdict, name):
     assert verdict.status.fault.value == "model", (name, verdict)
     assert not _our_processes(), (name, _our_processes())
     assert not os.path.exists(OUTSIDE), name
-    assert not any(p.name.startswith("verifiers-code-") for p in Path("/tmp").iterdir()), name
+    assert not _leftover_files(), name
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_STDIO))
@@ -534,3 +540,22 @@ def test_pickle_threads_and_process_pool():
     with ProcessPool(jobs=2, timeout=60) as pool:
         assert CodeReward(sandbox="bwrap", timeout=1.0, backend=pool)(completions=texts, **cols) == expected
     assert not _our_processes()
+
+
+# -- the weaker isolation levels (used when bubblewrap is missing) -------------------------------------
+
+
+@pytest.mark.parametrize("level", ["unshare", "process"])
+def test_weaker_levels_still_contain_the_basics(level):
+    info = probe()
+    _need(f"a working {level!r} level", level == "process" or info.unshare is not None, info.problems.get(level, ""))
+    weak = CodeReward(sandbox=level, timeout=1.0, memory_mb=256)
+    texts = [SUM_PY, py("print(0)"), py(HOSTILE_STDIO["fork_bomb"]), py(HOSTILE_STDIO["signal_ignoring_sleeper"]),
+             py(HOSTILE_STDIO["orphaned_daemon"]), py(HOSTILE_STDIO["memory_bomb"])]
+    verdicts = weak.score(texts, tests=[ONE_TEST if i > 1 else STDIO for i in range(len(texts))])
+    assert [v.reward for v in verdicts] == [1.0, 0, 0, 0, 0, 0], verdicts
+    assert not _our_processes()
+    assert not _leftover_files()
+    network = weak.score([py(HOSTILE_STDIO["network_tcp"])], tests=[ONE_TEST])[0]
+    if level == "unshare":  # a network namespace of its own; "process" has none (documented)
+        assert network.reward == 0.0

@@ -405,6 +405,7 @@ def main():
         if spec.get("op") == "stop":
             return
         serve_program(spec, job_fd, out_fd, judge_fd, checked)
+        send(out_fd, {"event": "ended"})  # its processes are dead and its directory is gone
 
 
 def serve_program(spec, job_fd, out_fd, judge_fd, checked):

@@ -512,9 +512,14 @@ class Session:
         if harness is None:
             return
         if self._healthy:
+            self._harness = harness
             try:
                 self._send_to(harness, {"op": "end"})
-            except SandboxError:
+                ended = self._recv(30).get("event") == "ended"  # killed and removed, or no reuse
+            except (SandboxError, _Overrun):
+                ended = False
+            self._harness = None
+            if not ended:
                 harness.close()
                 return
             _release(harness, self._key)
