@@ -559,3 +559,43 @@ def test_weaker_levels_still_contain_the_basics(level):
     network = weak.score([py(HOSTILE_STDIO["network_tcp"])], tests=[ONE_TEST])[0]
     if level == "unshare":  # a network namespace of its own; "process" has none (documented)
         assert network.reward == 0.0
+
+
+# -- a broken sandbox is the infrastructure's fault ------------------------------------------------------
+
+
+def test_no_sandbox_available_raises_or_skips(monkeypatch):
+    from verifiers import SandboxError
+    from verifiers.code import sandbox as sandbox_module
+
+    broken = sandbox_module.Probe(root=True, bwrap=None, unshare=None, python="/usr/bin/python3",
+                                  problems={"bwrap": "bwrap is not installed", "unshare": "not installed"})
+    monkeypatch.setattr(sandbox_module, "probe", lambda: broken)
+    with pytest.raises(SandboxError, match="apt-get install bubblewrap"):
+        CodeReward().score([SUM_PY], tests=[STDIO])
+    verdict = CodeReward(on_sandbox_error="skip").score([SUM_PY], tests=[STDIO])[0]
+    assert verdict.reward is None and verdict.status is Status.INFRA_ERROR
+
+
+def test_a_harness_that_cannot_start_is_a_sandbox_error(monkeypatch, tmp_path):
+    from verifiers import SandboxError
+    from verifiers.code import sandbox as sandbox_module
+
+    bad = tmp_path / "harness.py"
+    bad.write_text("import sys\nsys.exit(3)\n")
+    monkeypatch.setattr(sandbox_module, "HARNESS", bad)
+    with pytest.raises(SandboxError, match="harness"):
+        CodeReward(executor=sandbox_module.LocalSandbox("bwrap", reuse=False)).score([SUM_PY], tests=[STDIO])
+
+
+def test_verify_score_with_the_code_reward(tmp_path, capsys):
+    from verifiers.cli import main
+
+    out = tmp_path / "scored.jsonl"
+    # exit code 1: a row had a data problem (the math row has no tests), kept with a null reward
+    assert main(["score", "examples/code_small.jsonl", "-r", "code", "-o", str(out), "-q"]) == 1
+    rows = [json.loads(line)["verify"] for line in out.read_text().splitlines()]
+    assert [r["reward"] for r in rows] == [1.0, 1.0, 0.0, None]
+    routed = ["score", "examples/code_small.jsonl", "-r", "accuracy", "-r", "code", "--none", "ignore"]
+    assert main([*routed, "-o", str(out), "-q"]) in (0, 1)  # 1: each part's null is still reported
+    assert [json.loads(line)["verify"]["reward"] for line in out.read_text().splitlines()] == [1.0, 1.0, 0.0, 1.0]
