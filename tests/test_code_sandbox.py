@@ -599,3 +599,42 @@ def test_verify_score_with_the_code_reward(tmp_path, capsys):
     routed = ["score", "examples/code_small.jsonl", "-r", "accuracy", "-r", "code", "--none", "ignore"]
     assert main([*routed, "-o", str(out), "-q"]) in (0, 1)  # 1: each part's null is still reported
     assert [json.loads(line)["verify"]["reward"] for line in out.read_text().splitlines()] == [1.0, 1.0, 0.0, 1.0]
+
+
+NON_ROOT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from verifiers import CodeReward
+reward = CodeReward(sandbox="bwrap", timeout=1.0)
+tests = {"stdio": [{"input": "1 2\\n", "output": "3\\n"}]}
+texts = ["```python\\nprint(sum(map(int, input().split())))\\n```", "```python\\nprint(0)\\n```",
+         "```python\\nimport os, signal\\nos.kill(-1, signal.SIGKILL)\\nprint(3)\\n```",
+         "```python\\nwhile True: pass\\n```"]
+out = [[v.reward, v.status.value] for v in reward.score(texts, tests=[tests] * len(texts))]
+add = "```python\\ndef add(a, b): return a + b\\n```"
+out.append(reward.score([add], test_list=[["assert add(1, 2) == 3"]])[0].reward)
+print(json.dumps(out))
+"""
+
+
+def test_not_root_programs_share_the_callers_uid_and_still_cannot_pass_by_killing_the_harness():
+    """As another user (nobody), bwrap runs in a user namespace and the program keeps the
+    caller's uid: a program that kills the harness gets a runtime error, never a pass."""
+    import subprocess
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    setpriv, python = shutil.which("setpriv"), "/usr/bin/python3"
+    if setpriv is None or not os.path.exists(python):
+        pytest.skip("needs setpriv (util-linux) and /usr/bin/python3 to run as another user")
+    check = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", python, "-c",
+                            f"import os; os.listdir({src!r})"], capture_output=True)
+    if check.returncode != 0:
+        pytest.skip(f"user nobody cannot read {src} (a checkout under a private home directory)")
+    proc = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp",
+                           python, "-c", NON_ROOT, src], capture_output=True, text=True, timeout=300)
+    if "bwrap fails here" in proc.stderr or "no sandbox is available" in proc.stderr:
+        _need("unprivileged user namespaces (bwrap as a normal user)", False, proc.stderr[-300:])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == [
+        [1.0, "correct"], [0.0, "incorrect"], [0.0, "runtime_error"], [0.0, "time_limit"], 1.0,
+    ]

@@ -361,7 +361,9 @@ class Session:
         self.compile_error: str | None = None
         self._harness: _Harness | None = None
         self._healthy = False
+        self._dead = False
         info = probe()
+        self._shared_uid = not info.root
         level = info.choose(sandbox.isolation)
         if program.language not in ("python", "cpp"):
             raise SandboxError(f"no executor for language {program.language!r}")
@@ -472,19 +474,28 @@ class Session:
     def _run(self, op: dict[str, Any], judge: dict[str, Any] | None = None) -> ExecResult:
         if self.compile_error is not None:
             raise SandboxError("the program did not compile; nothing to run")
+        if self._dead:
+            return ExecResult("re", detail="the program killed the sandbox's harness in an earlier test")
         if self._proc is None:
             raise SandboxError("the session is closed")
         self._healthy, healthy = False, self._healthy  # until the harness answers
-        if judge is not None:
-            assert self._harness is not None
-            self._send(judge, self._harness.judge_w)
-        self._send(op)
         try:
+            if judge is not None:
+                assert self._harness is not None
+                self._send(judge, self._harness.judge_w)
+            self._send(op)
             # the harness enforces the test's deadline; this one only catches a stuck harness
             reply = self._recv(self.limits.timeout + 30)
         except _Overrun:
             self.close()
             raise SandboxError("the sandbox harness stopped answering") from None
+        except SandboxError:
+            if not self._shared_uid:
+                raise
+            # Without root the program runs under the harness's uid and can kill it: a dead
+            # harness is then the program's doing, and never a pass.
+            self._dead = True
+            return ExecResult("re", detail="the program killed the sandbox's harness (it shares its uid: not root)")
         self._healthy = healthy
         return ExecResult(
             status=reply["status"],
