@@ -163,6 +163,43 @@ def test_a_program_sees_only_the_stdlib_and_its_own_directory():
     assert "/box/p/work" in out and "VERIFIERS_TEST_SECRET" not in out and "HOME" not in out
 
 
+#: each child stays under its own address-space limit; together they are 6x over it (contained by
+#: the sandbox's memory group, where the machine has one: without it they may add up)
+FORKED_MEMORY_BOMB = """
+        import os, time
+        r, w = os.pipe()
+        for _ in range(6):
+            if os.fork() == 0:
+                x = b'x' * (200 << 20)
+                os.write(w, b'1')
+                time.sleep(5)
+                os._exit(0)
+        os.close(w)
+        got = b''
+        while len(got) < 6:
+            chunk = os.read(r, 6)
+            if not chunk:
+                break
+            got += chunk
+        print(4242 if len(got) == 6 else 'only', len(got))
+    """
+
+
+def test_the_sandbox_has_its_own_memory_group():
+    """All of a sandbox's processes share one memory cgroup (where this machine has cgroup v1
+    memory and we are root), so forked children cannot add up their address-space limits."""
+    from verifiers.code.sandbox import memory_cgroup
+
+    _need("a cgroup-v1 memory controller we may write to", memory_cgroup() is not None, "none found")
+    with LocalSandbox("bwrap", reuse=False).open(Program("python", "print(1)"), Limits()) as session:
+        assert session.run_stdio("").stdout == b"1\n"
+        groups = [g for g in Path(memory_cgroup()).glob("verifiers-code-*") if (g / "cgroup.procs").read_text()]
+        assert groups and int((groups[0] / "memory.limit_in_bytes").read_text()) < 4 << 30
+    verdict = CodeReward(sandbox="bwrap", timeout=3.0, memory_mb=256).score(
+        [py(FORKED_MEMORY_BOMB)], tests=[ONE_TEST])[0]
+    assert verdict.reward == 0.0 and verdict.status.fault.value == "model", verdict
+
+
 def test_programs_sharing_a_sandbox_see_nothing_of_each_other():
     """With reuse (the default) a sandbox serves programs one after the other: each gets a fresh
     directory and uid, and nothing of the previous one survives (files, processes)."""

@@ -94,6 +94,15 @@ def limit(spec, cpu_seconds):
     resource.setrlimit(resource.RLIMIT_NPROC, (spec["nproc"], spec["nproc"]))
 
 
+def oom_first():
+    """Be the first the OOM killer takes (the sandbox's memory group is shared with the harness)."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
+
+
 def drop(uid):
     if uid is None:
         return
@@ -495,6 +504,7 @@ def child_stdio(spec, code, binary, uid, work, fds, cpu):
     os.setsid()
     reset_signals()
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    oom_first()
     limit(spec, cpu)
     drop(uid)
     os.chdir(work)
@@ -517,6 +527,8 @@ def outcome(status, rusage, timed_out, spec, stderr=b""):
             return "tle"
         if sig == signal.SIGKILL and rusage is not None and rusage.ru_utime + rusage.ru_stime >= spec["cpu"]:
             return "tle"
+        if sig == signal.SIGKILL:  # not our deadline, not the CPU limit: the memory group's OOM killer
+            return "mle"
         if b"bad_alloc" in stderr:
             return "mle"
         return "re"
@@ -565,6 +577,7 @@ def child_program_call(spec, code, uid, work, fds, cpu):
     os.setsid()
     reset_signals()
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    oom_first()
     limit(spec, cpu)
     drop(uid)
     os.chdir(work)
@@ -606,10 +619,12 @@ def run_call(spec, op, code, uid, judge_uid, work, private, judge_fd):
         except (EOFError, ValueError, struct.error):
             verdict = None
     os.close(ver_r)
-    # the program is done once the judge is: what it still does is killed with its uid
-    pdone = kill_uid(uid, [prog])
+    # the program is done once the judge is: what it still does is killed with its uid (its
+    # status only says something when it ended before that)
+    ended = os.wait4(prog, os.WNOHANG)
+    kill_uid(uid, [prog])
     kill_uid(judge_uid, [jpid], done)
-    _, status, rusage = pdone.get(prog, (prog, None, None))
+    _, status, rusage = ended if ended[0] == prog else (prog, None, None)
     err = read_file(err_path, 4096)[-2048:]
     if timed_out:
         kind = "tle"
@@ -619,7 +634,7 @@ def run_call(spec, op, code, uid, judge_uid, work, private, judge_fd):
     elif verdict[0]:
         kind = "ok"
     else:
-        prog_kind = outcome(status, rusage, False, spec, err)
+        prog_kind = outcome(status, rusage, False, spec, err) if status is not None else "fail"
         kind = prog_kind if prog_kind in ("mle", "tle", "ole") else "fail"
     return {
         "status": kind,

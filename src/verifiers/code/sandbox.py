@@ -45,7 +45,7 @@ from typing import Any, Literal
 from verifiers.code.executor import ExecResult, Limits, Program
 from verifiers.errors import SandboxError
 
-__all__ = ["LocalSandbox", "Probe", "SandboxWarning", "probe"]
+__all__ = ["LocalSandbox", "Probe", "SandboxWarning", "memory_cgroup", "probe"]
 
 HARNESS = Path(__file__).with_name("_harness.py")
 _MAX_FRAME = 1 << 30
@@ -250,13 +250,69 @@ class LocalSandbox:
         return f"local-{self.isolation}"
 
 
+@functools.lru_cache(maxsize=1)
+def memory_cgroup() -> str | None:
+    """This process's own cgroup-v1 memory group, when child groups can be made in it (root);
+    ``None`` otherwise (then a program's processes are each limited by RLIMIT_AS only)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        with open("/proc/self/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            base = "/sys/fs/cgroup/memory" + path.rstrip("/")
+            if os.path.exists(base + "/memory.limit_in_bytes") and os.access(base, os.W_OK):
+                return base
+    return None
+
+
+_GROUPS = iter(range(1 << 62))
+
+
+def _make_group(limit: int) -> str | None:
+    """A child memory group capped at ``limit`` bytes (swap included where it is accounted)."""
+    parent = memory_cgroup()
+    if parent is None:
+        return None
+    path = f"{parent}/verifiers-code-{os.getpid()}-{next(_GROUPS)}"
+    try:
+        os.mkdir(path)
+        for name in ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes"):
+            if os.path.exists(f"{path}/{name}"):
+                with open(f"{path}/{name}", "w") as f:
+                    f.write(str(limit))
+    except OSError:
+        _remove_group(path)
+        return None
+    return path
+
+
+def _remove_group(path: str) -> bool:
+    for _ in range(50):  # the sandbox's last processes die just after the harness
+        try:
+            os.rmdir(path)
+            return True
+        except FileNotFoundError:
+            return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
 class _Harness:
     """A started sandbox and its harness, serving one program at a time."""
 
-    def __init__(self, level: str, info: Probe, disk_mb: int) -> None:
+    def __init__(self, level: str, info: Probe, disk_mb: int, memory_mb: int) -> None:
         self.level = level
         self.owner = os.getpid()  # a forked copy of this process must not use it
         self.tmp: str | None = None
+        # All the sandbox's processes together: a program's own limit, its files (tmpfs pages are
+        # charged to the group) and room for the harness and the judge.
+        self.group = _make_group((memory_mb + disk_mb + 192) << 20)
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         judge_r, self.judge_w = os.pipe()
         preload = ",".join(PRELOAD)
@@ -271,6 +327,13 @@ class _Harness:
             if level == "unshare":
                 assert info.unshare is not None
                 argv = [*_unshare_argv(info.unshare), *argv]
+        # The harness and the sandbox are the last the OOM killer takes; program processes raise
+        # their own score to the top. A memory group is joined before bwrap starts (no race).
+        # (Best effort: some machines refuse to lower a score, even to root.)
+        prelude = "{ echo -1000 > /proc/self/oom_score_adj; } 2>/dev/null"
+        if self.group is not None:
+            prelude += f' ; echo $$ > "{self.group}/cgroup.procs"'
+        argv = ["/bin/sh", "-c", prelude + ' && exec "$@"', "sh", *argv]
         try:
             self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
                 argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
@@ -309,29 +372,35 @@ class _Harness:
         if self.tmp is not None:
             _remove_tree(self.tmp)
             self.tmp = None
+        group, self.group = getattr(self, "group", None), None
+        if group is not None and not _remove_group(group):
+            _LEFT_GROUPS.append(group)
 
 
-_IDLE: dict[tuple[str, int], list[_Harness]] = {}
+_LEFT_GROUPS: list[str] = []
+
+
+_IDLE: dict[tuple[str, int, int], list[_Harness]] = {}
 _IDLE_LOCK = threading.Lock()
 #: Idle harnesses kept per process and isolation level.
 MAX_IDLE = 4
 
 
-def _acquire(level: str, info: Probe, disk_mb: int, reuse: bool) -> tuple[_Harness, bool]:
+def _acquire(level: str, info: Probe, disk_mb: int, memory_mb: int, reuse: bool) -> tuple[_Harness, bool]:
     """A harness for a program, and whether it served programs before."""
     if reuse:
         with _IDLE_LOCK:
-            idle = _IDLE.get((level, disk_mb), [])
+            idle = _IDLE.get((level, disk_mb, memory_mb), [])
             while idle:
                 harness = idle.pop()
                 if harness.owner == os.getpid() and harness.alive():
                     return harness, True
                 if harness.owner == os.getpid():
                     harness.close()
-    return _Harness(level, info, disk_mb), False
+    return _Harness(level, info, disk_mb, memory_mb), False
 
 
-def _release(harness: _Harness, key: tuple[str, int]) -> None:
+def _release(harness: _Harness, key: tuple[str, int, int]) -> None:
     if harness.owner != os.getpid() or not harness.alive():
         harness.close()
         return
@@ -351,6 +420,8 @@ def _close_idle() -> None:
     for harness in harnesses:
         if harness.owner == os.getpid():
             harness.close()
+    for group in _LEFT_GROUPS:
+        _remove_group(group)
 
 
 class Session:
@@ -392,10 +463,10 @@ class Session:
             "compile_timeout": limits.compile_timeout,
             "compile_memory_mb": limits.compile_memory_mb,
         }
-        self._key = (level, limits.disk_mb)
+        self._key = (level, limits.disk_mb, limits.memory_mb)
         self._healthy = False
         for attempt in range(2):
-            self._harness, reused = _acquire(level, info, limits.disk_mb, sandbox.reuse)
+            self._harness, reused = _acquire(level, info, limits.disk_mb, limits.memory_mb, sandbox.reuse)
             try:
                 self._send(spec)
                 first = self._recv(limits.compile_timeout + 30)
