@@ -313,6 +313,11 @@ class _Harness:
         # All the sandbox's processes together: a program's own limit, its files (tmpfs pages are
         # charged to the group) and room for the harness and the judge.
         self.group = _make_group((memory_mb + disk_mb + 192) << 20)
+        if self.group is None:
+            _warn_once(
+                "no cgroup-v1 memory controller to write to here (or not root): each of a program's "
+                "processes is limited to memory_mb on its own, so together they may use nproc x memory_mb"
+            )
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         judge_r, self.judge_w = os.pipe()
         preload = ",".join(PRELOAD)
@@ -330,10 +335,10 @@ class _Harness:
         # The harness and the sandbox are the last the OOM killer takes; program processes raise
         # their own score to the top. A memory group is joined before bwrap starts (no race).
         # (Best effort: some machines refuse to lower a score, even to root.)
-        prelude = "{ echo -1000 > /proc/self/oom_score_adj; } 2>/dev/null"
+        prelude = "{ echo -1000 > /proc/self/oom_score_adj; } 2>/dev/null; "
         if self.group is not None:
-            prelude += f' ; echo $$ > "{self.group}/cgroup.procs"'
-        argv = ["/bin/sh", "-c", prelude + ' && exec "$@"', "sh", *argv]
+            prelude += f'echo $$ > "{self.group}/cgroup.procs" && '
+        argv = ["/bin/sh", "-c", prelude + 'exec "$@"', "sh", *argv]
         try:
             self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
                 argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
