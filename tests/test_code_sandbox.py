@@ -675,3 +675,29 @@ def test_not_root_programs_share_the_callers_uid_and_still_cannot_pass_by_killin
     assert json.loads(proc.stdout) == [
         [1.0, "correct"], [0.0, "incorrect"], [0.0, "runtime_error"], [0.0, "time_limit"], 1.0,
     ]
+
+
+def test_a_sandbox_started_from_a_short_lived_thread_outlives_it():
+    """Sandboxes serve later programs, maybe from other threads: the thread that asked for one
+    exiting must not kill it (bwrap's --die-with-parent follows the starting thread)."""
+    import threading
+    import time
+
+    from verifiers.code import sandbox as sandbox_module
+
+    sandbox = LocalSandbox("bwrap", reuse=True)
+    limits = Limits(disk_mb=48)  # a key of its own: only this test's sandboxes
+    out = []
+
+    def run():
+        with sandbox.open(Program("python", "print(5)"), limits) as session:
+            out.append(session.run_stdio("").stdout)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    time.sleep(0.5)
+    idle = sandbox_module._IDLE[("bwrap", 48, limits.memory_mb)]
+    assert out == [b"5\n"] and len(idle) == 1 and idle[0].alive()
+    with sandbox.open(Program("python", "print(6)"), limits) as session:
+        assert session.run_stdio("").stdout == b"6\n"

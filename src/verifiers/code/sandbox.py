@@ -27,6 +27,7 @@ import atexit
 import functools
 import marshal
 import os
+import queue
 import secrets
 import select
 import shutil
@@ -38,6 +39,7 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -271,6 +273,26 @@ def memory_cgroup() -> str | None:
 
 
 _GROUPS = iter(range(1 << 62))
+_SWEPT: list[bool] = []
+
+
+def _sweep(parent: str) -> None:
+    """Remove empty groups left by processes that died without cleaning up (a worker killed at
+    its deadline), once per process."""
+    if _SWEPT:
+        return
+    _SWEPT.append(True)
+    for path in Path(parent).glob("verifiers-code-*-*"):
+        pid = int(path.name.split("-")[2])
+        try:
+            os.kill(pid, 0)
+            continue  # its owner lives
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        with _suppress():
+            os.rmdir(path)
 
 
 def _make_group(limit: int) -> str | None:
@@ -278,6 +300,7 @@ def _make_group(limit: int) -> str | None:
     parent = memory_cgroup()
     if parent is None:
         return None
+    _sweep(parent)
     path = f"{parent}/verifiers-code-{os.getpid()}-{next(_GROUPS)}"
     try:
         os.mkdir(path)
@@ -301,6 +324,46 @@ def _remove_group(path: str) -> bool:
         except OSError:
             time.sleep(0.02)
     return False
+
+
+class _Spawner:
+    """Starts sandboxes from one long-lived thread. ``bwrap --die-with-parent`` (and the
+    harness's parent-death signal) fire when the *thread* that started them exits, and a sandbox
+    outlives the call that started it (it serves later programs, maybe from other threads): so
+    no sandbox is started from a caller's thread, which may be a short-lived worker thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.jobs: queue.SimpleQueue[tuple[Callable[[], Any], queue.SimpleQueue[Any]]] = queue.SimpleQueue()
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def __call__(self, start: Callable[[], Any]) -> Any:
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
+                self.jobs, self.pid = queue.SimpleQueue(), os.getpid()
+                self.thread = threading.Thread(target=self._loop, args=(self.jobs,), name="verifiers-sandboxes",
+                                               daemon=True)
+                self.thread.start()
+            jobs = self.jobs
+        answer: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        jobs.put((start, answer))
+        ok, value = answer.get()
+        if not ok:
+            raise value
+        return value
+
+    @staticmethod
+    def _loop(jobs: queue.SimpleQueue[tuple[Callable[[], Any], queue.SimpleQueue[Any]]]) -> None:
+        while True:
+            start, answer = jobs.get()
+            try:
+                answer.put((True, start()))
+            except BaseException as exc:  # handed to the caller
+                answer.put((False, exc))
+
+
+_spawn = _Spawner()
 
 
 class _Harness:
@@ -340,10 +403,12 @@ class _Harness:
             prelude += f'echo $$ > "{self.group}/cgroup.procs" && '
         argv = ["/bin/sh", "-c", prelude + 'exec "$@"', "sh", *argv]
         try:
-            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-                pass_fds=(judge_r,), start_new_session=True, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-                cwd="/",
+            self.proc: subprocess.Popen[bytes] | None = _spawn(
+                lambda: subprocess.Popen(
+                    argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+                    pass_fds=(judge_r,), start_new_session=True, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                    cwd="/",
+                )
             )
         except OSError as exc:
             self.proc = None
