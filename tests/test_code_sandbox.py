@@ -594,8 +594,10 @@ def test_weaker_levels_still_contain_the_basics(level):
     assert not _our_processes()
     assert not _leftover_files()
     network = weak.score([py(HOSTILE_STDIO["network_tcp"])], tests=[ONE_TEST])[0]
-    if level == "unshare":  # a network namespace of its own; "process" has none (documented)
+    if level == "unshare":  # network and mount namespaces of its own; "process" has neither (documented)
         assert network.reward == 0.0
+        writer = weak.score([py(HOSTILE_STDIO["write_outside"] + "\nopen('/dev/shm/x', 'w')")], tests=[ONE_TEST])[0]
+        assert writer.reward == 0.0 and not os.path.exists(OUTSIDE) and not os.path.exists("/dev/shm/x")
 
 
 # -- a broken sandbox is the infrastructure's fault ------------------------------------------------------

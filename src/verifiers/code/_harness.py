@@ -380,9 +380,39 @@ def read_file(path, cap):
         return f.read(cap + 1)
 
 
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND = 1, 2, 4, 32, 4096
+
+
+def private_mounts(box, disk_bytes):
+    """In a mount namespace of our own (the unshare level): every mount read-only, and fresh
+    size-capped tmpfs for /tmp (the box inside it) and /dev/shm, so a program cannot write to the
+    host's world-writable directories. Best effort: what fails stays as it was."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def mount(source, target, fstype, flags, data):
+        return libc.mount(source, target.encode(), fstype, flags, data) == 0
+
+    with open("/proc/self/mounts") as f:
+        points = [line.split()[1] for line in f]
+    for point in points:
+        point = point.replace("\\040", " ")
+        if point.startswith(("/proc", "/sys")):
+            continue
+        mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
+    mount(b"tmpfs", "/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16m,mode=1777")
+    if os.path.isdir("/dev/shm"):
+        mount(b"tmpfs", "/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,mode=755")
+    os.makedirs(box, mode=0o755, exist_ok=True)
+    mount(b"tmpfs", box, b"tmpfs", MS_NOSUID | MS_NODEV, ("size=%d,mode=755" % disk_bytes).encode())
+
+
 def main():
     global BOX
     BOX, judge_fd = sys.argv[1], int(sys.argv[2])
+    if len(sys.argv) > 4 and sys.argv[4]:
+        private_mounts(BOX, int(sys.argv[4]))
     job_fd, out_fd = os.dup(0), os.dup(1)
     null = os.open("/dev/null", os.O_RDWR)
     os.dup2(null, 0)
@@ -397,7 +427,8 @@ def main():
 
     for module in sys.argv[3].split(",") if len(sys.argv) > 3 else ():
         try:
-            __import__(module)
+            if module:
+                __import__(module)
         except ImportError:
             pass
     import gc

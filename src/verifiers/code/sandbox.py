@@ -10,8 +10,9 @@ Isolation levels (``CodeConfig.sandbox``):
 * ``"bwrap"``: bubblewrap: new network, PID, IPC and UTS namespaces; only ``/usr`` (read-only), a
   fresh ``/proc`` and ``/dev``, and a size-capped tmpfs as the filesystem; no capabilities but
   the few the harness needs to drop to the program's uid.
-* ``"unshare"``: util-linux ``unshare``: new network, PID, IPC, UTS and mount namespaces, but
-  the host's filesystem stays visible (read-only where the program's uid has no write access).
+* ``"unshare"``: util-linux ``unshare``: new network, PID, IPC, UTS and mount namespaces; the
+  host's filesystem stays visible but read-only (the harness remounts it so, and mounts fresh
+  tmpfs on ``/tmp`` and ``/dev/shm``): world-readable files can be read.
 * ``"process"``: no namespaces: resource limits, a fresh uid, a fresh directory. The network and
   the filesystem are reachable. Only when chosen explicitly.
 * ``"auto"`` (default): ``bwrap`` if it works here, else ``unshare`` (with one warning naming
@@ -99,8 +100,8 @@ class Probe:
             if wanted == "auto":
                 _warn_once(
                     "bubblewrap is unavailable here, so code runs with unshare: no network, own PID "
-                    "namespace and uid, but the host filesystem stays visible (read-only where the "
-                    "program's uid cannot write). Install it: apt-get install bubblewrap "
+                    "namespace and uid, but the host filesystem stays visible (read-only, so "
+                    "world-readable files can be read). Install it: apt-get install bubblewrap "
                     f"({self.problems.get('bwrap')})"
                 )
             return "unshare"
@@ -392,9 +393,9 @@ class _Harness:
             self.tmp = box = tempfile.mkdtemp(prefix="verifiers-code-")
             os.chmod(box, 0o755)
             argv = [info.python, "-I", "-S", "-B", str(HARNESS), box, str(judge_r), preload]
-            if level == "unshare":
+            if level == "unshare":  # its own mount namespace: the harness makes the host read-only
                 assert info.unshare is not None
-                argv = [*_unshare_argv(info.unshare), *argv]
+                argv = [*_unshare_argv(info.unshare), *argv, str(disk_mb << 20)]
         # The harness and the sandbox are the last the OOM killer takes; program processes raise
         # their own score to the top. A memory group is joined before bwrap starts (no race).
         # (Best effort: some machines refuse to lower a score, even to root.)
