@@ -703,3 +703,36 @@ def test_a_sandbox_started_from_a_short_lived_thread_outlives_it():
     assert out == [b"5\n"] and len(idle) == 1 and idle[0].alive()
     with sandbox.open(Program("python", "print(6)"), limits) as session:
         assert session.run_stdio("").stdout == b"6\n"
+
+
+# -- call tests share one program process when all-or-nothing ---------------------------------------------
+
+
+def test_call_tests_in_one_process_stop_at_the_first_failure_and_time_each_call():
+    add = py("import time\ndef add(a, b):\n    if a == 9: time.sleep(100)\n    return a + b if a != 5 else 0")
+    asserts = ["assert add(1, 2) == 3", "assert add(5, 5) == 10", "assert add(9, 9) == 18", "assert add(2, 2) == 4"]
+    verdict = fast.score([add], test_list=[asserts])[0]
+    assert verdict.status is Status.INCORRECT and "test 2: wrong answer" in verdict.detail, verdict
+    # each call has the test's time, not the batch's
+    hang_first = [asserts[0], asserts[2], asserts[3]]
+    verdict = fast.score([add], test_list=[hang_first])[0]
+    assert verdict.status is Status.TIME_LIMIT and "test 2" in verdict.detail, verdict
+    # partial credit runs every test on its own (one process each), so one failure cannot hide others
+    partial = CodeReward(sandbox="bwrap", timeout=1.0, partial=True).score([add], test_list=[asserts])[0]
+    assert partial.reward == 0.5 and "passed 2/4" in partial.detail, partial
+
+
+def test_test_code_that_fails_by_itself_is_the_datas_fault():
+    verdict = fast.score([py("def add(a, b): return a + b")], test_list=[["assert add(1, 1) == 2"]],
+                         test_setup_code=["raise ValueError('broken dataset row')"])[0]
+    assert verdict.reward is None and verdict.status is Status.BAD_REFERENCE and "broken dataset row" in verdict.detail
+
+
+def test_apps_call_based_problem_with_many_tests_is_fast():
+    import time
+
+    tests = {"inputs": [[i, i + 1] for i in range(200)], "outputs": [[2 * i + 1] for i in range(200)], "fn_name": "add"}
+    start = time.perf_counter()
+    verdict = reward.score([py("def add(a, b):\n    return a + b")], input_output=[tests])[0]
+    assert verdict.status is Status.CORRECT and "passed 200/200" in verdict.detail, verdict
+    assert time.perf_counter() - start < 5  # one process for all 200 calls (~0.1 ms each), not 200 forks

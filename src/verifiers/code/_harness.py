@@ -216,9 +216,16 @@ def check_plain(value, seen=None, depth=0):
     seen.discard(id(value))
 
 
+class CallTimeout(Exception):
+    """The program did not answer a call within the test's time."""
+
+
 def judge(spec, token):
-    """Run one call-based test. The test code arrives on fd 3 (never seen by the harness), with
-    the token of its test: messages of earlier tests whose judge died before reading are skipped."""
+    """Run call-based tests. The test code arrives on fd 3 (never seen by the harness), with the
+    token of its op: messages of earlier ops whose judge died before reading are skipped. The
+    snippets run one after the other against one program process, as MBPP's and APPS's own
+    harnesses do, until the first failure; each has ``spec["timeout"]`` seconds of the program's
+    time, measured here while waiting for its answers."""
     import ast  # imported by the harness already (a dropped uid may not read the stdlib's files)
     import builtins
 
@@ -228,7 +235,8 @@ def judge(spec, token):
             break
     else:
         raise RuntimeError("no test code for this test")
-    setup, code, names = message["setup"], message["code"], message["names"]
+    setup, codes, names = message["setup"], message["codes"], message["names"]
+    deadline = [0.0]
 
     def stub(name):
         def call(*args, **kwargs):
@@ -236,6 +244,9 @@ def judge(spec, token):
                 send(1, (name, args, kwargs))
             except ValueError:
                 raise TypeError("the test passes arguments that cannot be sent to the program") from None
+            left = deadline[0] - time.monotonic()
+            if left <= 0 or not _select.select([2], [], [], left)[0]:
+                raise CallTimeout
             try:
                 kind, value = recv(2)
             except (EOFError, ValueError, struct.error):
@@ -249,25 +260,34 @@ def judge(spec, token):
         return call
 
     g = {"__name__": "__judge__", "__builtins__": builtins}
-    ok = False
-    detail = ""
+    results = []
     try:
         exec(compile(setup, "<test setup>", "exec"), g)
-        tree = ast.parse(code)
-        free = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        for name in sorted(free | set(names)):
-            if name in names or (name not in g and not hasattr(builtins, name)):
-                if name not in names and name in getattr(sys, "stdlib_module_names", ()):
-                    g[name] = __import__(name)
-                else:
-                    g[name] = stub(name)
-        exec(compile(tree, "<test>", "exec"), g)
-        ok = True
-    except AssertionError as exc:
-        detail = "assertion failed" + (": " + str(exc)[:200] if str(exc) else "")
     except BaseException as exc:
-        detail = type(exc).__name__ + ": " + str(exc)[:300]
-    send(5, (ok, detail))
+        results.append(("bad", "the test setup fails: " + type(exc).__name__ + ": " + str(exc)[:300]))
+        codes = []
+    for code in codes:
+        deadline[0] = time.monotonic() + spec["timeout"]
+        try:
+            tree = ast.parse(code)
+            free = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            for name in sorted(free | set(names)):
+                if name in names or (name not in g and not hasattr(builtins, name)):
+                    if name not in names and name in getattr(sys, "stdlib_module_names", ()):
+                        g[name] = __import__(name)
+                    else:
+                        g[name] = stub(name)
+            exec(compile(tree, "<test>", "exec"), g)
+            results.append(("ok", ""))
+            continue
+        except CallTimeout:
+            results.append(("tle", "the program did not answer within %ss" % spec["timeout"]))
+        except AssertionError as exc:
+            results.append(("fail", "assertion failed" + (": " + str(exc)[:200] if str(exc) else "")))
+        except BaseException as exc:
+            results.append(("fail", type(exc).__name__ + ": " + str(exc)[:300]))
+        break
+    send(5, results)
     os._exit(0)
 
 
@@ -627,28 +647,33 @@ def child_judge(spec, judge_uid, fds, token):
 
 
 def run_call(spec, op, code, uid, judge_uid, work, private, judge_fd):
+    """Call-based tests: the program in one process (forked from the harness), the test code in a
+    judge process (forked from the harness, under the judge's uid), talking over two pipes.
+    ``op["count"]`` snippets share them (1 when tests are run one by one)."""
+    count = op["count"]
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
     ver_r, ver_w = os.pipe()
     null = os.open("/dev/null", os.O_RDWR)
     err_path = private + "/err"
     ferr = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    cpu = spec["cpu"]
+    cpu = max(1, int(spec["timeout"] * count + 0.999))
+    pspec = dict(spec, cpu=cpu)
     try:
-        prog = spawn(lambda: child_program_call(spec, code, uid, work, [null, null, ferr, req_r, rep_w], cpu))
+        prog = spawn(lambda: child_program_call(pspec, code, uid, work, [null, null, ferr, req_r, rep_w], cpu))
         jpid = spawn(lambda: child_judge(spec, judge_uid, [null, req_w, rep_r, judge_fd, null, ver_w], op["token"]))
     finally:
         for fd in (req_r, req_w, rep_r, rep_w, ver_w, null, ferr):
             os.close(fd)
-    deadline = time.monotonic() + spec["timeout"]
+    # the judge times each call; this deadline only catches a judge stuck elsewhere
+    deadline = time.monotonic() + spec["timeout"] * count + 2
     done = wait_all([jpid], deadline)
-    timed_out = jpid not in done
-    verdict = None
-    if not timed_out:
+    judged = None
+    if jpid in done:
         try:
-            verdict = recv(ver_r)
+            judged = recv(ver_r)
         except (EOFError, ValueError, struct.error):
-            verdict = None
+            judged = None
     os.close(ver_r)
     # the program is done once the judge is: what it still does is killed with its uid (its
     # status only says something when it ended before that)
@@ -657,19 +682,18 @@ def run_call(spec, op, code, uid, judge_uid, work, private, judge_fd):
     kill_uid(judge_uid, [jpid], done)
     _, status, rusage = ended if ended[0] == prog else (prog, None, None)
     err = read_file(err_path, 4096)[-2048:]
-    if timed_out:
-        kind = "tle"
-    elif verdict is None:
-        kind = "re"
-        verdict = (False, "the judge failed")
-    elif verdict[0]:
-        kind = "ok"
-    else:
-        prog_kind = outcome(status, rusage, False, spec, err) if status is not None else "fail"
-        kind = prog_kind if prog_kind in ("mle", "tle", "ole") else "fail"
+    if judged is None:
+        judged = [("tle" if jpid not in done else "re", "the judge did not finish")]
+    prog_kind = outcome(status, rusage, False, pspec, err) if status is not None else "fail"
+    results = []
+    for kind, detail in judged:
+        if kind == "fail" and prog_kind in ("mle", "tle", "ole", "re"):
+            kind = prog_kind if prog_kind != "re" else "fail"
+        results.append({"status": kind, "detail": detail})
     return {
-        "status": kind,
-        "detail": verdict[1] if verdict else "",
+        "status": results[-1]["status"] if results else "ok",
+        "results": results,
+        "detail": results[-1]["detail"] if results else "",
         "stderr": err.decode("utf-8", "replace"),
         "exit": None,
         "stdout": b"",

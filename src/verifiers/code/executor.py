@@ -16,8 +16,9 @@ from typing import Literal, Protocol
 __all__ = ["ExecResult", "Executor", "FakeExecutor", "Limits", "Program", "Session"]
 
 #: ``ok``: exited 0 (stdio) or the judge's asserts passed (call); ``fail``: the judge's asserts
-#: failed; ``re``: runtime error; ``tle``/``mle``/``ole``: time, memory, output limit.
-RunStatus = Literal["ok", "fail", "re", "tle", "mle", "ole"]
+#: failed; ``re``: runtime error; ``tle``/``mle``/``ole``: time, memory, output limit; ``bad``:
+#: the test's own setup code fails (the data's fault).
+RunStatus = Literal["ok", "fail", "re", "tle", "mle", "ole", "bad"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,11 @@ class Session(Protocol):
         ``names`` are the program's functions that the code calls by name."""
         ...
 
+    def run_calls(self, setup: str, codes: list[str], names: tuple[str, ...] = ()) -> list[ExecResult]:
+        """Run several call tests against one program process, until the first failure: one
+        result per test run. (Optional: without it, the reward calls ``run_call`` per test.)"""
+        ...
+
     def close(self) -> None:
         """Release everything the session holds."""
         ...
@@ -152,6 +158,14 @@ class _FakeSession:
 
     def run_call(self, setup: str, code: str, names: tuple[str, ...] = ()) -> ExecResult:
         return self.fake.behave(self.program, "call", code)
+
+    def run_calls(self, setup: str, codes: list[str], names: tuple[str, ...] = ()) -> list[ExecResult]:
+        results = []
+        for code in codes:
+            results.append(self.run_call(setup, code, names))
+            if results[-1].status != "ok":
+                break
+        return results
 
     def close(self) -> None:
         pass

@@ -174,13 +174,27 @@ def _run_suite(program: Program, suite: TestSuite, config: CodeConfig, extracted
         if session.compile_error is not None:
             return Verdict(config.low, Status.COMPILE_ERROR, extracted=extracted, detail=session.compile_error[:500])
         tests = [("stdio", case) for case in suite.stdio] + [("call", code) for code in suite.calls]
-        for number, (kind, case) in enumerate(tests[:total], 1):
+        tests = tests[:total]
+        calls = [str(case) for kind, case in tests if kind == "call"]
+        # All-or-nothing: the call tests share one program process and one judge (as MBPP's and
+        # APPS's own harnesses do), which stop at the first failure.
+        use_batch = stop and len(calls) > 1 and callable(getattr(session, "run_calls", None))
+        batched: list[ExecResult] | None = None
+        for number, (kind, case) in enumerate(tests, 1):
             if kind == "stdio":
                 stdin, expected = case  # type: ignore[str-unpack, misc]
                 result = session.run_stdio(stdin)
                 failure = _stdio_failure(result, expected, config)
             else:
-                result = session.run_call(suite.setup, case, suite.names)  # type: ignore[arg-type]
+                if use_batch:
+                    if batched is None:
+                        batched = list(session.run_calls(suite.setup, calls, suite.names))
+                    # (an executor that answers for fewer tests than it ran: never a pass)
+                    result = batched.pop(0) if batched else ExecResult("re", detail="no result for this test")
+                else:
+                    result = session.run_call(suite.setup, case, suite.names)  # type: ignore[arg-type]
+                if result.status == "bad":
+                    return Verdict(None, Status.BAD_REFERENCE, extracted=extracted, detail=result.detail[:300])
                 failure = None if result.status == "ok" else _FAILURES.get(result.status, Status.RUNTIME_ERROR)
             if failure is None:
                 passed += 1

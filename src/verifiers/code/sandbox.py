@@ -613,11 +613,11 @@ class Session:
         return f"exit code {code}: {text or '(no output)'}"
 
     # -- running tests -----------------------------------------------------------------------------------
-    def _run(self, op: dict[str, Any], judge: dict[str, Any] | None = None) -> ExecResult:
+    def _run(self, op: dict[str, Any], judge: dict[str, Any] | None = None) -> dict[str, Any]:
         if self.compile_error is not None:
             raise SandboxError("the program did not compile; nothing to run")
         if self._dead:
-            return ExecResult("re", detail="the program killed the sandbox's harness in an earlier test")
+            return {"status": "re", "detail": "the program killed the sandbox's harness in an earlier test"}
         if self._proc is None:
             raise SandboxError("the session is closed")
         self._healthy, healthy = False, self._healthy  # until the harness answers
@@ -637,26 +637,29 @@ class Session:
             # Without root the program runs under the harness's uid and can kill it: a dead
             # harness is then the program's doing, and never a pass.
             self._dead = True
-            return ExecResult("re", detail="the program killed the sandbox's harness (it shares its uid: not root)")
+            return {"status": "re", "detail": "the program killed the sandbox's harness (it shares its uid: not root)"}
         self._healthy = healthy
-        return ExecResult(
-            status=reply["status"],
-            stdout=reply.get("stdout", b""),
-            stderr=reply.get("stderr", ""),
-            detail=reply.get("detail", ""),
-            wall=reply.get("wall", 0.0),
-            exit_code=reply.get("exit"),
-        )
+        return reply
 
     def run_stdio(self, stdin: str) -> ExecResult:
         """Run the program once with ``stdin``; its captured stdout comes back."""
-        return self._run({"op": "stdio", "stdin": stdin.encode()})
+        return _result(self._run({"op": "stdio", "stdin": stdin.encode()}))
 
     def run_call(self, setup: str, code: str, names: tuple[str, ...] = ()) -> ExecResult:
         """Run the judge's ``code`` (after its ``setup``) against the program's functions."""
+        return self.run_calls(setup, [code], names)[0]
+
+    def run_calls(self, setup: str, codes: list[str], names: tuple[str, ...] = ()) -> list[ExecResult]:
+        """Run several call tests against one program process and one judge, as MBPP's and APPS's
+        harnesses do, until the first failure: one result per test run (fewer than ``codes``
+        when one failed). Each test has ``timeout`` seconds of the program's time."""
         token = secrets.token_hex(8)
-        judge = {"setup": setup, "code": code, "names": list(names), "token": token}
-        return self._run({"op": "call", "token": token}, judge)
+        judge = {"setup": setup, "codes": list(codes), "names": list(names), "token": token}
+        reply = self._run({"op": "call", "token": token, "count": len(codes)}, judge)
+        if "results" not in reply:
+            return [_result(reply)]
+        shared = {"stderr": reply.get("stderr", ""), "wall": reply.get("wall", 0.0) / max(1, len(reply["results"]))}
+        return [_result({**shared, **one}) for one in reply["results"]]
 
     def close(self) -> None:
         """End the program: its processes are killed and its directory removed; the harness
@@ -693,6 +696,17 @@ class Session:
     def __del__(self) -> None:
         if getattr(self, "_harness", None) is not None:
             self.close()
+
+
+def _result(reply: dict[str, Any]) -> ExecResult:
+    return ExecResult(
+        status=reply["status"],
+        stdout=reply.get("stdout", b""),
+        stderr=reply.get("stderr", ""),
+        detail=reply.get("detail", ""),
+        wall=reply.get("wall", 0.0),
+        exit_code=reply.get("exit"),
+    )
 
 
 class _Overrun(Exception):
