@@ -736,3 +736,15 @@ def test_apps_call_based_problem_with_many_tests_is_fast():
     verdict = reward.score([py("def add(a, b):\n    return a + b")], input_output=[tests])[0]
     assert verdict.status is Status.CORRECT and "passed 200/200" in verdict.detail, verdict
     assert time.perf_counter() - start < 5  # one process for all 200 calls (~0.1 ms each), not 200 forks
+
+
+def test_cpp_programs_get_a_judge_sized_stack(cxx):
+    deep = cpp(
+        """
+        #include <cstdio>
+        int depth(int n) { volatile char pad[64]; pad[0] = 1; return n == 0 ? pad[0] : depth(n - 1) + pad[0]; }
+        int main() { printf("%d\\n", depth(1000000)); }
+        """
+    )
+    verdict = reward.score([deep], tests=[{"stdio": [{"input": "", "output": "1000001"}]}])[0]
+    assert verdict.status is Status.CORRECT, verdict

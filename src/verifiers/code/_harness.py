@@ -557,6 +557,9 @@ def child_stdio(spec, code, binary, uid, work, fds, cpu):
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     oom_first()
     limit(spec, cpu)
+    if binary is not None:  # deep recursion is common in contest solutions: a judge-sized stack
+        stack = min(spec["memory_mb"] or 256, 256) << 20
+        resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
     drop(uid)
     os.chdir(work)
     if binary is not None:
