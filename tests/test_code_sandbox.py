@@ -746,3 +746,9 @@ def test_cpp_programs_get_a_judge_sized_stack(cxx):
     )
     verdict = reward.score([deep], tests=[{"stdio": [{"input": "", "output": "1000001"}]}])[0]
     assert verdict.status is Status.CORRECT, verdict
+
+
+def test_programs_may_end_with_exit_or_quit_as_with_the_site_module():
+    programs = [py("print(3)\nexit()"), py("print(3)\nquit(0)"), py("print(3)\nexit(1)")]
+    verdicts = reward.score(programs, tests=[{"stdio": [{"input": "", "output": "3"}]}] * 3)
+    assert [v.status for v in verdicts] == [Status.CORRECT, Status.CORRECT, Status.RUNTIME_ERROR], verdicts

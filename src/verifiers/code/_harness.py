@@ -127,9 +127,17 @@ def reset_signals():
 # -- the program's side --------------------------------------------------------------------------------
 
 
+def _exit(code=None):
+    raise SystemExit(code)
+
+
 def run_python(code, name):
     """Run the program's code object as module ``name``; never returns."""
     import builtins
+
+    # what the site module would have added (the interpreter runs with -S): contest programs
+    # often end with exit() or quit()
+    builtins.exit = builtins.quit = _exit
 
     sys.stdin = open(0, closefd=False, errors="replace")
     sys.stdout = open(1, "w", closefd=False)
