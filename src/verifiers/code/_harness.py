@@ -490,6 +490,7 @@ def serve_program(spec, job_fd, out_fd, judge_fd, checked):
     os.mkdir(private, 0o700)
     if uid is not None:
         os.chown(work, uid, uid)
+    standby = None
     try:
         lang = spec["language"]
         code = binary = None
@@ -507,6 +508,7 @@ def serve_program(spec, job_fd, out_fd, judge_fd, checked):
             self_check(uid)
             checked.append(True)
         send(out_fd, ready)
+        standby = None
         while True:
             op = recv(job_fd)
             if op["op"] == "end":
@@ -517,12 +519,22 @@ def serve_program(spec, job_fd, out_fd, judge_fd, checked):
                 raise RuntimeError("a test for a program that did not compile")
             started = time.monotonic()
             if op["op"] == "stdio":
-                result = run_stdio(spec, op, code, binary, uid, work, private)
+                result = run_stdio(spec, op, code, binary, uid, work, private, standby)
+                standby = None
             else:
+                if standby is not None:  # a call test kills every process of the uid: the standby too
+                    os.close(standby[1])
+                    standby = None
                 result = run_call(spec, op, code, uid, judge_uid, work, private, judge_fd)
             result["wall"] = time.monotonic() - started
             send(out_fd, result)
+            if op["op"] == "stdio":
+                # the next stdin/stdout test's child, forked and set up while the caller compares
+                # this output and sends the next input (killed with the uid if none comes)
+                standby = make_standby(spec, code, binary, uid, work, private)
     finally:
+        if standby is not None:
+            os.close(standby[1])
         kill_uid(uid)
         kill_uid(judge_uid)
         remove_tree(root)
@@ -570,6 +582,9 @@ def child_stdio(spec, code, binary, uid, work, fds, cpu):
         resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
     drop(uid)
     os.chdir(work)
+    if os.read(3, 1) != b"g":  # the harness's signal that the test's stdin is in place
+        os._exit(0)  # no test came
+    os.close(3)
     if binary is not None:
         os.execve(binary, [binary], {"PATH": "/usr/bin:/bin", "HOME": work, "LANG": "C.UTF-8"})
     run_python(code, "__main__")
@@ -602,21 +617,45 @@ def outcome(status, rusage, timed_out, spec, stderr=b""):
     return "re"
 
 
-def run_stdio(spec, op, code, binary, uid, work, private):
-    cap = spec["max_output"]
-    paths = [private + "/in", private + "/out", private + "/err"]
-    with open(paths[0], "wb") as f:
-        f.write(op["stdin"])
-    fin = os.open(paths[0], os.O_RDONLY)
-    fout = os.open(paths[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    ferr = os.open(paths[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    cpu = spec["cpu"]
+STDIO_FILES = ("/in", "/out", "/err")
+
+
+def make_standby(spec, code, binary, uid, work, private):
+    """Fork and set up the child of the next stdin/stdout test (fresh files, limits, uid), which
+    then waits for a byte on its fd 3; returns ``(pid, go_fd)``. Its stdin file is filled in
+    when the test comes (the child reads it through its own descriptor, from offset 0)."""
+    fin = os.open(private + STDIO_FILES[0], os.O_RDONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fout = os.open(private + STDIO_FILES[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    ferr = os.open(private + STDIO_FILES[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    go_r, go_w = os.pipe()
     try:
-        pid = spawn(lambda: child_stdio(spec, code, binary, uid, work, [fin, fout, ferr], cpu))
+        pid = spawn(lambda: child_stdio(spec, code, binary, uid, work, [fin, fout, ferr, go_r], spec["cpu"]))
     finally:
-        for fd in (fin, fout, ferr):
+        for fd in (fin, fout, ferr, go_r):
             os.close(fd)
-    done = wait_all([pid], time.monotonic() + spec["timeout"])
+    return pid, go_w
+
+
+def run_stdio(spec, op, code, binary, uid, work, private, standby=None):
+    cap = spec["max_output"]
+    paths = [private + name for name in STDIO_FILES]
+    if standby is None:
+        standby = make_standby(spec, code, binary, uid, work, private)
+    pid, go = standby
+    fd = os.open(paths[0], os.O_WRONLY | os.O_TRUNC)
+    try:
+        data = op["stdin"]
+        while data:
+            data = data[os.write(fd, data) :]
+    finally:
+        os.close(fd)
+    deadline = time.monotonic() + spec["timeout"]
+    try:
+        os.write(go, b"g")
+    except OSError:
+        pass  # the child is gone already: its status says why
+    os.close(go)
+    done = wait_all([pid], deadline)
     timed_out = pid not in done
     kill_uid(uid, [pid], done)
     _, status, rusage = done.get(pid, (pid, None, None))
