@@ -308,29 +308,34 @@ PIDNS = [True]
 def kill_uid(uid, watch=(), found=None):
     """SIGKILL every process of ``uid`` and reap them (the harness is a child subreaper, so
     orphans are its children), until none is left. The wait4 results of the ``watch`` pids go
-    into ``found``. In a PID namespace ``kill(-1)`` under that uid reaches exactly them; without
-    one (sandbox="process") they are found in /proc by their real uid."""
+    into ``found``.
+
+    In a PID namespace one ``kill(-1)`` under that uid reaches all of them at once (and a process
+    with SIGKILL pending cannot fork any more); they are then found in /proc by their real uid
+    until they are gone. (``kill(-1)`` itself cannot say whether it reached anyone: it succeeds
+    when any other process exists, even one it may not signal.) Without a PID namespace
+    (sandbox="process") each one found is killed by pid."""
     found = {} if found is None else found
-    for _ in range(2000):
-        if PIDNS[0]:
+    if PIDNS[0]:
+        if uid is not None:
+            os.setresuid(uid, uid, 0)
+        try:
+            os.kill(-1, signal.SIGKILL)  # without a uid: only in a PID namespace (checked by the caller)
+        except ProcessLookupError:
+            pass
+        finally:
             if uid is not None:
-                os.setresuid(uid, uid, 0)
+                os.setresuid(0, 0, 0)
+    me = os.getuid()
+    for _ in range(5000):
+        left = processes_of(uid if uid is not None else me, exclude=os.getpid())
+        if uid is None:
+            left = [pid for pid in left if pid != 1]
+        for pid in left:
             try:
-                os.kill(-1, signal.SIGKILL)  # without a uid: only in a PID namespace (checked by the caller)
-                alive = True
+                os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
-                alive = False
-            finally:
-                if uid is not None:
-                    os.setresuid(0, 0, 0)
-        else:
-            alive = False
-            for pid in processes_of(uid):
-                alive = True
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                pass
         for pid in watch:
             if pid not in found:
                 try:
@@ -340,17 +345,17 @@ def kill_uid(uid, watch=(), found=None):
                 if got[0] == pid:
                     found[pid] = got
         reap()
-        if not alive:
+        if not left:
             return found
         time.sleep(0.0002)
     raise RuntimeError("processes of uid %s survive SIGKILL" % uid)
 
 
-def processes_of(uid):
+def processes_of(uid, exclude=None):
     """Live (not zombie) processes whose real uid is ``uid``."""
     out = []
     for name in os.listdir("/proc"):
-        if not name.isdigit():
+        if not name.isdigit() or int(name) == exclude:
             continue
         try:
             with open("/proc/" + name + "/status", "rb") as f:
@@ -519,22 +524,15 @@ def serve_program(spec, job_fd, out_fd, judge_fd, checked):
                 raise RuntimeError("a test for a program that did not compile")
             started = time.monotonic()
             if op["op"] == "stdio":
-                result = run_stdio(spec, op, code, binary, uid, work, private, standby)
-                standby = None
+                result, standby = run_stdio(spec, op, code, binary, uid, work, private, standby)
             else:
-                if standby is not None:  # a call test kills every process of the uid: the standby too
-                    os.close(standby[1])
-                    standby = None
+                drop_standby(standby)
+                standby = None
                 result = run_call(spec, op, code, uid, judge_uid, work, private, judge_fd)
             result["wall"] = time.monotonic() - started
             send(out_fd, result)
-            if op["op"] == "stdio":
-                # the next stdin/stdout test's child, forked and set up while the caller compares
-                # this output and sends the next input (killed with the uid if none comes)
-                standby = make_standby(spec, code, binary, uid, work, private)
     finally:
-        if standby is not None:
-            os.close(standby[1])
+        drop_standby(standby)
         kill_uid(uid)
         kill_uid(judge_uid)
         remove_tree(root)
@@ -580,11 +578,13 @@ def child_stdio(spec, code, binary, uid, work, fds, cpu):
     if binary is not None:  # deep recursion is common in contest solutions: a judge-sized stack
         stack = min(spec["memory_mb"] or 256, 256) << 20
         resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
-    drop(uid)
-    os.chdir(work)
-    if os.read(3, 1) != b"g":  # the harness's signal that the test's stdin is in place
+    # Wait, still under the harness's uid (so that killing the previous test's uid spares us),
+    # for the harness's signal that this test's stdin is in place.
+    if os.read(3, 1) != b"g":
         os._exit(0)  # no test came
     os.close(3)
+    drop(uid)
+    os.chdir(work)
     if binary is not None:
         os.execve(binary, [binary], {"PATH": "/usr/bin:/bin", "HOME": work, "LANG": "C.UTF-8"})
     run_python(code, "__main__")
@@ -620,28 +620,48 @@ def outcome(status, rusage, timed_out, spec, stderr=b""):
 STDIO_FILES = ("/in", "/out", "/err")
 
 
-def make_standby(spec, code, binary, uid, work, private):
-    """Fork and set up the child of the next stdin/stdout test (fresh files, limits, uid), which
-    then waits for a byte on its fd 3; returns ``(pid, go_fd)``. Its stdin file is filled in
-    when the test comes (the child reads it through its own descriptor, from offset 0)."""
-    fin = os.open(private + STDIO_FILES[0], os.O_RDONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    fout = os.open(private + STDIO_FILES[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    ferr = os.open(private + STDIO_FILES[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def make_standby(spec, code, binary, uid, work, private, slot):
+    """Fork and set up the child of a stdin/stdout test (fresh files of file set ``slot``,
+    limits), which then waits for a byte on its fd 3 before it drops to the program's uid and
+    runs; returns ``(pid, go_fd, slot)``. Its stdin file is filled in when the test comes (the
+    child reads it through its own descriptor, from offset 0)."""
+    names = [private + name + slot for name in STDIO_FILES]
+    fin = os.open(names[0], os.O_RDONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fout = os.open(names[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    ferr = os.open(names[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     go_r, go_w = os.pipe()
     try:
         pid = spawn(lambda: child_stdio(spec, code, binary, uid, work, [fin, fout, ferr, go_r], spec["cpu"]))
     finally:
         for fd in (fin, fout, ferr, go_r):
             os.close(fd)
-    return pid, go_w
+    return pid, go_w, slot
+
+
+def drop_standby(standby):
+    """End a standby child that will get no test."""
+    if standby is None:
+        return
+    pid, go, _ = standby
+    os.close(go)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 def run_stdio(spec, op, code, binary, uid, work, private, standby=None):
+    """Run one stdin/stdout test in ``standby`` (or a child forked now); returns the result and
+    the standby for the next test, forked while this one runs."""
     cap = spec["max_output"]
-    paths = [private + name for name in STDIO_FILES]
     if standby is None:
-        standby = make_standby(spec, code, binary, uid, work, private)
-    pid, go = standby
+        standby = make_standby(spec, code, binary, uid, work, private, "a")
+    pid, go, slot = standby
+    paths = [private + name + slot for name in STDIO_FILES]
     fd = os.open(paths[0], os.O_WRONLY | os.O_TRUNC)
     try:
         data = op["stdin"]
@@ -655,9 +675,16 @@ def run_stdio(spec, op, code, binary, uid, work, private, standby=None):
     except OSError:
         pass  # the child is gone already: its status says why
     os.close(go)
+    # the next test's child, forked and set up while this one runs (it keeps the harness's uid
+    # until its own test, so the kill below spares it; without root there is no other uid, so
+    # it is forked after the kill)
+    other = "b" if slot == "a" else "a"
+    upcoming = make_standby(spec, code, binary, uid, work, private, other) if uid is not None else None
     done = wait_all([pid], deadline)
     timed_out = pid not in done
     kill_uid(uid, [pid], done)
+    if upcoming is None:
+        upcoming = make_standby(spec, code, binary, uid, work, private, other)
     _, status, rusage = done.get(pid, (pid, None, None))
     out = read_file(paths[1], cap)
     err = read_file(paths[2], 4096)
@@ -670,7 +697,7 @@ def run_stdio(spec, op, code, binary, uid, work, private, standby=None):
         "stdout": out,
         "stderr": err[-2048:].decode("utf-8", "replace"),
         "cpu": (rusage.ru_utime + rusage.ru_stime) if rusage else None,
-    }
+    }, upcoming
 
 
 def child_program_call(spec, code, uid, work, fds, cpu):
