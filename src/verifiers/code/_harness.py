@@ -310,32 +310,25 @@ def kill_uid(uid, watch=(), found=None):
     orphans are its children), until none is left. The wait4 results of the ``watch`` pids go
     into ``found``.
 
-    In a PID namespace one ``kill(-1)`` under that uid reaches all of them at once (and a process
-    with SIGKILL pending cannot fork any more); they are then found in /proc by their real uid
-    until they are gone. (``kill(-1)`` itself cannot say whether it reached anyone: it succeeds
-    when any other process exists, even one it may not signal.) Without a PID namespace
-    (sandbox="process") each one found is killed by pid."""
+    In a PID namespace ``kill(-1)`` under that uid reaches all of them at once (and a process with
+    SIGKILL pending cannot fork any more). It says ESRCH only when no other process but init and
+    the harness exists at all, the usual case after a test; when it succeeds, that may be for a
+    process it could not signal (another uid), so the survivors are then looked up in /proc by
+    their real uid. Without a PID namespace (sandbox="process") each one found is killed by pid."""
     found = {} if found is None else found
-    if PIDNS[0]:
-        if uid is not None:
-            os.setresuid(uid, uid, 0)
-        try:
-            os.kill(-1, signal.SIGKILL)  # without a uid: only in a PID namespace (checked by the caller)
-        except ProcessLookupError:
-            pass
-        finally:
-            if uid is not None:
-                os.setresuid(0, 0, 0)
     me = os.getuid()
     for _ in range(5000):
-        left = processes_of(uid if uid is not None else me, exclude=os.getpid())
-        if uid is None:
-            left = [pid for pid in left if pid != 1]
-        for pid in left:
+        alone = False
+        if PIDNS[0]:
+            if uid is not None:
+                os.setresuid(uid, uid, 0)
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(-1, signal.SIGKILL)  # without a uid: only in a PID namespace (checked by the caller)
             except ProcessLookupError:
-                pass
+                alone = True
+            finally:
+                if uid is not None:
+                    os.setresuid(0, 0, 0)
         for pid in watch:
             if pid not in found:
                 try:
@@ -345,8 +338,16 @@ def kill_uid(uid, watch=(), found=None):
                 if got[0] == pid:
                     found[pid] = got
         reap()
+        if alone:
+            return found
+        left = [pid for pid in processes_of(uid if uid is not None else me, exclude=os.getpid()) if pid != 1]
         if not left:
             return found
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         time.sleep(0.0002)
     raise RuntimeError("processes of uid %s survive SIGKILL" % uid)
 
@@ -495,7 +496,6 @@ def serve_program(spec, job_fd, out_fd, judge_fd, checked):
     os.mkdir(private, 0o700)
     if uid is not None:
         os.chown(work, uid, uid)
-    standby = None
     try:
         lang = spec["language"]
         code = binary = None
@@ -513,7 +513,6 @@ def serve_program(spec, job_fd, out_fd, judge_fd, checked):
             self_check(uid)
             checked.append(True)
         send(out_fd, ready)
-        standby = None
         while True:
             op = recv(job_fd)
             if op["op"] == "end":
@@ -524,15 +523,12 @@ def serve_program(spec, job_fd, out_fd, judge_fd, checked):
                 raise RuntimeError("a test for a program that did not compile")
             started = time.monotonic()
             if op["op"] == "stdio":
-                result, standby = run_stdio(spec, op, code, binary, uid, work, private, standby)
+                result = run_stdio(spec, op, code, binary, uid, work, private)
             else:
-                drop_standby(standby)
-                standby = None
                 result = run_call(spec, op, code, uid, judge_uid, work, private, judge_fd)
             result["wall"] = time.monotonic() - started
             send(out_fd, result)
     finally:
-        drop_standby(standby)
         kill_uid(uid)
         kill_uid(judge_uid)
         remove_tree(root)
@@ -578,11 +574,6 @@ def child_stdio(spec, code, binary, uid, work, fds, cpu):
     if binary is not None:  # deep recursion is common in contest solutions: a judge-sized stack
         stack = min(spec["memory_mb"] or 256, 256) << 20
         resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
-    # Wait, still under the harness's uid (so that killing the previous test's uid spares us),
-    # for the harness's signal that this test's stdin is in place.
-    if os.read(3, 1) != b"g":
-        os._exit(0)  # no test came
-    os.close(3)
     drop(uid)
     os.chdir(work)
     if binary is not None:
@@ -617,74 +608,23 @@ def outcome(status, rusage, timed_out, spec, stderr=b""):
     return "re"
 
 
-STDIO_FILES = ("/in", "/out", "/err")
-
-
-def make_standby(spec, code, binary, uid, work, private, slot):
-    """Fork and set up the child of a stdin/stdout test (fresh files of file set ``slot``,
-    limits), which then waits for a byte on its fd 3 before it drops to the program's uid and
-    runs; returns ``(pid, go_fd, slot)``. Its stdin file is filled in when the test comes (the
-    child reads it through its own descriptor, from offset 0)."""
-    names = [private + name + slot for name in STDIO_FILES]
-    fin = os.open(names[0], os.O_RDONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    fout = os.open(names[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    ferr = os.open(names[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    go_r, go_w = os.pipe()
-    try:
-        pid = spawn(lambda: child_stdio(spec, code, binary, uid, work, [fin, fout, ferr, go_r], spec["cpu"]))
-    finally:
-        for fd in (fin, fout, ferr, go_r):
-            os.close(fd)
-    return pid, go_w, slot
-
-
-def drop_standby(standby):
-    """End a standby child that will get no test."""
-    if standby is None:
-        return
-    pid, go, _ = standby
-    os.close(go)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-
-
-def run_stdio(spec, op, code, binary, uid, work, private, standby=None):
-    """Run one stdin/stdout test in ``standby`` (or a child forked now); returns the result and
-    the standby for the next test, forked while this one runs."""
+def run_stdio(spec, op, code, binary, uid, work, private):
     cap = spec["max_output"]
-    if standby is None:
-        standby = make_standby(spec, code, binary, uid, work, private, "a")
-    pid, go, slot = standby
-    paths = [private + name + slot for name in STDIO_FILES]
-    fd = os.open(paths[0], os.O_WRONLY | os.O_TRUNC)
+    paths = [private + "/in", private + "/out", private + "/err"]
+    with open(paths[0], "wb") as f:
+        f.write(op["stdin"])
+    fin = os.open(paths[0], os.O_RDONLY)
+    fout = os.open(paths[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    ferr = os.open(paths[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    cpu = spec["cpu"]
     try:
-        data = op["stdin"]
-        while data:
-            data = data[os.write(fd, data) :]
+        pid = spawn(lambda: child_stdio(spec, code, binary, uid, work, [fin, fout, ferr], cpu))
     finally:
-        os.close(fd)
-    deadline = time.monotonic() + spec["timeout"]
-    try:
-        os.write(go, b"g")
-    except OSError:
-        pass  # the child is gone already: its status says why
-    os.close(go)
-    # the next test's child, forked and set up while this one runs (it keeps the harness's uid
-    # until its own test, so the kill below spares it; without root there is no other uid, so
-    # it is forked after the kill)
-    other = "b" if slot == "a" else "a"
-    upcoming = make_standby(spec, code, binary, uid, work, private, other) if uid is not None else None
-    done = wait_all([pid], deadline)
+        for fd in (fin, fout, ferr):
+            os.close(fd)
+    done = wait_all([pid], time.monotonic() + spec["timeout"])
     timed_out = pid not in done
     kill_uid(uid, [pid], done)
-    if upcoming is None:
-        upcoming = make_standby(spec, code, binary, uid, work, private, other)
     _, status, rusage = done.get(pid, (pid, None, None))
     out = read_file(paths[1], cap)
     err = read_file(paths[2], 4096)
@@ -697,7 +637,7 @@ def run_stdio(spec, op, code, binary, uid, work, private, standby=None):
         "stdout": out,
         "stderr": err[-2048:].decode("utf-8", "replace"),
         "cpu": (rusage.ru_utime + rusage.ru_stime) if rusage else None,
-    }, upcoming
+    }
 
 
 def child_program_call(spec, code, uid, work, fds, cpu):
