@@ -494,6 +494,7 @@ HOSTILE_CALLS = {
     """,
     "hang_in_call": "def add(a, b):\n    while True: pass",
     "recursive_return_value": "def add(a, b):\n    x = []\n    x.append(x)\n    return x",
+    "huge_return_value": "def add(a, b):\n    return [5555] * (1 << 22)",
 }
 
 

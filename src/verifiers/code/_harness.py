@@ -52,11 +52,15 @@ def read_exact(fd, n):
     return b"".join(chunks)
 
 
-def recv(fd):
+def recv(fd, cap=MAX_FRAME):
     (n,) = struct.unpack(">I", read_exact(fd, 4))
-    if n > MAX_FRAME:
-        raise ValueError("frame too large")
+    if n > cap:
+        raise FrameTooLarge(n)
     return marshal.loads(read_exact(fd, n))
+
+
+class FrameTooLarge(ValueError):
+    pass
 
 
 def send(fd, obj):
@@ -228,6 +232,10 @@ class CallTimeout(Exception):
     """The program did not answer a call within the test's time."""
 
 
+class CallOutputLimit(Exception):
+    """The program answered a call with more than the output limit."""
+
+
 def judge(spec, token):
     """Run call-based tests. The test code arrives on fd 3 (never seen by the harness), with the
     token of its op: messages of earlier ops whose judge died before reading are skipped. The
@@ -256,7 +264,9 @@ def judge(spec, token):
             if left <= 0 or not _select.select([2], [], [], left)[0]:
                 raise CallTimeout
             try:
-                kind, value = recv(2)
+                kind, value = recv(2, spec["max_output"])
+            except FrameTooLarge:
+                raise CallOutputLimit from None
             except (EOFError, ValueError, struct.error):
                 raise RuntimeError("the program died or answered garbage") from None
             if kind != "ok":
@@ -290,6 +300,8 @@ def judge(spec, token):
             continue
         except CallTimeout:
             results.append(("tle", "the program did not answer within %ss" % spec["timeout"]))
+        except CallOutputLimit:
+            results.append(("ole", "the program's answer is larger than %s bytes" % spec["max_output"]))
         except AssertionError as exc:
             results.append(("fail", "assertion failed" + (": " + str(exc)[:200] if str(exc) else "")))
         except BaseException as exc:
