@@ -753,3 +753,17 @@ def test_programs_may_end_with_exit_or_quit_as_with_the_site_module():
     programs = [py("print(3)\nexit()"), py("print(3)\nquit(0)"), py("print(3)\nexit(1)")]
     verdicts = reward.score(programs, tests=[{"stdio": [{"input": "", "output": "3"}]}] * 3)
     assert [v.status for v in verdicts] == [Status.CORRECT, Status.CORRECT, Status.RUNTIME_ERROR], verdicts
+
+
+def test_a_judge_that_outlives_its_deadline_is_killed_and_the_sandbox_goes_on():
+    """Test code that hangs by itself (here in its setup) ends at the harness's deadline; the
+    kill of the program's uid must not wait on the judge, which has another uid."""
+    import time
+
+    start = time.perf_counter()
+    verdict = fast.score([py("def add(a, b): return a + b")], test_list=[["assert add(1, 1) == 2"]],
+                         test_setup_code=["import time\ntime.sleep(100)"])[0]
+    assert verdict.reward == 0.0 and verdict.status is Status.TIME_LIMIT, verdict
+    assert time.perf_counter() - start < 10
+    assert not _our_processes()
+    assert fast.score([SUM_PY], tests=[STDIO])[0].status is Status.CORRECT

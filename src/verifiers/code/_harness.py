@@ -697,8 +697,9 @@ def run_call(spec, op, code, uid, judge_uid, work, private, judge_fd):
     # the judge times each call; this deadline only catches a judge stuck elsewhere
     deadline = time.monotonic() + spec["timeout"] * count + 2
     done = wait_all([jpid], deadline)
+    judge_late = jpid not in done
     judged = None
-    if jpid in done:
+    if not judge_late:
         try:
             judged = recv(ver_r)
         except (EOFError, ValueError, struct.error):
@@ -712,7 +713,7 @@ def run_call(spec, op, code, uid, judge_uid, work, private, judge_fd):
     _, status, rusage = ended if ended[0] == prog else (prog, None, None)
     err = read_file(err_path, 4096)[-2048:]
     if judged is None:
-        judged = [("tle" if jpid not in done else "re", "the judge did not finish")]
+        judged = [("tle", "the test did not finish in time") if judge_late else ("re", "the judge failed")]
     prog_kind = outcome(status, rusage, False, pspec, err) if status is not None else "fail"
     results = []
     for kind, detail in judged:
