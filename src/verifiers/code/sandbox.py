@@ -506,6 +506,12 @@ class Session:
         self._dead = False
         info = probe()
         self._shared_uid = not info.root
+        if self._shared_uid:
+            _warn_once(
+                "not root: programs run under the caller's uid (in bwrap's user namespace), so a program "
+                "can kill the sandbox's harness (its test then fails) and RLIMIT_NPROC counts the caller's "
+                "own processes; run as root or in a container for a uid per program"
+            )
         level = info.choose(sandbox.isolation)
         if program.language not in ("python", "cpp"):
             raise SandboxError(f"no executor for language {program.language!r}")
