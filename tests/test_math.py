@@ -285,7 +285,9 @@ def test_a_reference_only_sympy_reads_goes_through_the_tail():
     assert (verdict.reward, verdict.status, verdict.detail) == (1.0, Status.CORRECT, "equal by sympy")
 
 
-SLOW_SYMPY = ("\\boxed{\\sum_{k=1}^{n} k^{40}}", "\\sum_{k=1}^{n} k^{39}")  # several seconds in sympy
+#: An answer only sympy reads, whose comparison takes ~3 s in sympy (more under load), against a
+#: reference the fast path reads (so no reference check goes to the tail first).
+SLOW_SYMPY = ("\\boxed{\\int_0^{x} t^{60} e^{t} dt}", "x")
 
 
 def test_the_tail_has_a_deadline_in_process():
@@ -294,8 +296,9 @@ def test_the_tail_has_a_deadline_in_process():
     verdict = reward.score([SLOW_SYMPY[0]], solution=[SLOW_SYMPY[1]])[0]
     assert (verdict.reward, verdict.status) == (0.0, Status.TIMEOUT), verdict
     assert time.perf_counter() - start < 30  # 0.5 s, plus starting the helper process
-    # the helper was replaced: the next row is graded normally
-    assert reward(["\\boxed{6}"], solution=["\\sum_{k=1}^{3} k"]) == [1.0]
+    # the helper was replaced: the next row is graded normally (by the same shared helper; a
+    # longer deadline, as sympy takes ~0.1-0.5 s on this row on a loaded machine)
+    assert MathAccuracy(timeout=30.0)(["\\boxed{6}"], solution=["\\sum_{k=1}^{3} k"]) == [1.0]
 
 
 def test_the_tail_has_a_deadline_on_a_pool_and_from_threads():
