@@ -622,6 +622,42 @@ def _count(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def add_scoring_options(parser: argparse.ArgumentParser) -> None:
+    """The options that choose and run the rewards, shared by the commands that score rows."""
+    parser.add_argument(
+        "-r", "--reward", action="append", metavar="NAME[:WEIGHT]",
+        help="a reward to apply (repeatable; default: accuracy). The total is the weighted sum.",
+    )
+    parser.add_argument(
+        "-m", "--map", action="append", metavar="COLUMN=FIELD",
+        help="read a reward's column from another field, e.g. completion=response,solution=answer",
+    )
+    parser.add_argument(
+        "--set", action="append", metavar="REWARD.OPTION=VALUE",
+        help="set a reward's config option, e.g. accuracy.low=-1 (JSON values)",
+    )
+    parser.add_argument(
+        "--none", choices=("propagate", "ignore"), default="propagate",
+        help="a null part makes the total null (propagate, default) or is left out of it (ignore)",
+    )
+    parser.add_argument(
+        "-j", "--jobs", type=_count(0), default=0, help="worker processes (default: 0, grade in-process)"
+    )
+    parser.add_argument(
+        "--timeout", type=_positive_seconds, default=None,
+        help="seconds per row, enforced in a worker process (implies at least one worker)",
+    )
+    parser.add_argument(
+        "--on-crash", choices=("raise", "skip"), default="raise",
+        help="a crashed worker stops the run (raise, default) or gives that row a null reward (skip)",
+    )
+    parser.add_argument(
+        "--batch-size", type=_count(1), default=None,
+        help="rows scored together, the memory bound (default: 256; 1024 with worker processes, which "
+        "keeps them busy across uneven rows)",
+    )
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="verify",
@@ -645,44 +681,17 @@ def make_parser() -> argparse.ArgumentParser:
         "-o", "--output", default="-",
         help="where to write JSONL (default: -, standard output); a file is replaced only when the run completes",
     )
-    score.add_argument(
-        "-r", "--reward", action="append", metavar="NAME[:WEIGHT]",
-        help="a reward to apply (repeatable; default: accuracy). The total is the weighted sum.",
-    )
-    score.add_argument(
-        "-m", "--map", action="append", metavar="COLUMN=FIELD",
-        help="read a reward's column from another field, e.g. completion=response,solution=answer",
-    )
-    score.add_argument(
-        "--set", action="append", metavar="REWARD.OPTION=VALUE",
-        help="set a reward's config option, e.g. accuracy.low=-1 (JSON values)",
-    )
-    score.add_argument(
-        "--none", choices=("propagate", "ignore"), default="propagate",
-        help="a null part makes the total null (propagate, default) or is left out of it (ignore)",
-    )
-    score.add_argument(
-        "-j", "--jobs", type=_count(0), default=0, help="worker processes (default: 0, grade in-process)"
-    )
-    score.add_argument(
-        "--timeout", type=_positive_seconds, default=None,
-        help="seconds per row, enforced in a worker process (implies at least one worker)",
-    )
-    score.add_argument(
-        "--on-crash", choices=("raise", "skip"), default="raise",
-        help="a crashed worker stops the run (raise, default) or gives that row a null reward (skip)",
-    )
-    score.add_argument(
-        "--batch-size", type=_count(1), default=None,
-        help="rows scored together, the memory bound (default: 256; 1024 with worker processes, which "
-        "keeps them busy across uneven rows)",
-    )
+    add_scoring_options(score)
     score.add_argument("--key", default="verify", help="name of the field added to each row (default: verify)")
     score.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     score.set_defaults(func=cmd_score)
 
     lister = sub.add_parser("list", help="list the available rewards")
     lister.set_defaults(func=cmd_list)
+
+    from verifiers import _evalcli  # it builds on this module's reading and scoring
+
+    _evalcli.add_commands(sub)
     return parser
 
 

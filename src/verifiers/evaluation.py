@@ -63,8 +63,9 @@ class KTooLarge(ValueError):
 
     def __init__(self, k: int, prompt: Hashable, n: int, short: int = 1) -> None:
         others = f" (and {short - 1} other prompts)" if short > 1 else ""
+        name = repr(prompt) if len(repr(prompt)) <= 80 else repr(prompt)[:76] + "...'"
         super().__init__(
-            f"k={k} is larger than the {n} graded samples of prompt {prompt!r}{others}; "
+            f"k={k} is larger than the {n} graded samples of prompt {name}{others}; "
             f"pass@k and maj@k need at least k samples per prompt: ask for a smaller k"
         )
         self.k, self.prompt, self.n, self.short = k, prompt, n, short
