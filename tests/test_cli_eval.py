@@ -35,7 +35,10 @@ def write(path, records, extra_lines=()):
 
 
 def run(argv, capsys):
-    code = main(argv)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # a usage error, reported by argparse
+        code = exc.code
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -214,7 +217,7 @@ def test_filter_keeps_correct_rows_as_chat_sft(tmp_path, capsys):
 
 def test_filter_limits_per_prompt_and_can_keep_duplicates(tmp_path, capsys):
     src = write(tmp_path / "in.jsonl", rows())
-    code, out, err = run(["filter", str(src), "--require", "accuracy", "-n", "1"], capsys)
+    code, out, _ = run(["filter", str(src), "--require", "accuracy", "-n", "1"], capsys)
     assert code == 0 and [r["prompt_id"] for r in sft_rows(out)] == ["p1", "p2", "p3"]
     code, out, _ = run(["filter", str(src), "--require", "accuracy", "--keep-duplicates"], capsys)
     assert len(sft_rows(out)) == 6
@@ -227,8 +230,9 @@ def test_filter_default_criteria_are_r1s(tmp_path, capsys):
         {"prompt_id": "a", "prompt": "q", "solution": "7", "completion": "\\boxed{7}"},  # no template
         {"prompt_id": "a", "prompt": "q", "solution": "7", "completion": ok.replace("7", "8")},  # wrong
         {"prompt_id": "a", "prompt": "q", "solution": "7",
-         "completion": ok.replace("I add the two halves", "Je additionne les deux moitiés du nombre, puis je vérifie le "
-                                  "résultat deux fois, et encore")},  # not English
+         "completion": ok.replace(
+             "I add the two halves", "Je additionne les deux moitiés du nombre, puis je vérifie le résultat et encore"
+         )},  # not English
     ]
     src = write(tmp_path / "in.jsonl", records)
     code, out, err = run(["filter", str(src), "--stats"], capsys)
@@ -257,3 +261,85 @@ def test_filter_output_loads_with_datasets(tmp_path, capsys):
     capsys.readouterr()
     ds = datasets.load_dataset("json", data_files=str(out), split="train")
     assert ds.num_rows == 5 and ds[0]["messages"][1]["role"] == "assistant"
+
+
+# -- score --resume ---------------------------------------------------------------------------------
+
+
+def crash_after(monkeypatch, batches):
+    """Make scoring die (as a crashed worker does) on batch number ``batches + 1``."""
+    from verifiers.errors import WorkerCrashed
+    from verifiers.shaping.combine import WeightedSum
+
+    original = WeightedSum.score_parts
+    calls = {"n": 0}
+
+    def dying(self, completions, **columns):
+        calls["n"] += 1
+        if calls["n"] > batches:
+            raise WorkerCrashed("worker died (exit code -9)", index=0)
+        return original(self, completions, **columns)
+
+    monkeypatch.setattr(WeightedSum, "score_parts", dying)
+    return calls
+
+
+def test_resume_continues_a_partial_output_without_rescoring(tmp_path, monkeypatch, capsys):
+    src = write(tmp_path / "in.jsonl", rows(), extra_lines=[(3, "{bad line")])
+    reference = tmp_path / "ref.jsonl"
+    assert main(["score", str(src), "-o", str(reference), "-q"]) == 1
+    out = tmp_path / "out.jsonl"
+    calls = crash_after(monkeypatch, 2)
+    assert main(["score", str(src), "-o", str(out), "--batch-size", "4", "-q"]) == 3
+    partial = tmp_path / "out.jsonl.partial"
+    assert len(partial.read_text().splitlines()) == 8 and not out.exists()
+    monkeypatch.undo()
+    calls = crash_after(monkeypatch, 100)
+    code, _, err = run(["score", str(src), "-o", str(out), "--batch-size", "4", "-q", "--resume"], capsys)
+    assert code == 1  # the bad line (in the resumed part) still counts as a data problem
+    assert "resuming after the 8 rows" in err and "line 4:" in err
+    assert calls["n"] == 2  # only the 5 remaining rows were scored, in two batches
+    assert out.read_text() == reference.read_text() and not partial.exists()
+
+
+def test_resume_rescores_a_row_cut_short_by_the_crash(tmp_path, capsys):
+    src = write(tmp_path / "in.jsonl", rows())
+    out = tmp_path / "out.jsonl"
+    assert main(["score", str(src), "-o", str(out), "-q"]) == 0
+    reference = out.read_text()
+    lines = reference.splitlines(keepends=True)
+    (tmp_path / "out.jsonl.partial").write_text("".join(lines[:5]) + lines[5][:30])
+    out.unlink()
+    assert main(["score", str(src), "-o", str(out), "-q", "--resume"]) == 0
+    assert out.read_text() == reference
+    assert "resuming after the 5 rows" in capsys.readouterr().err
+
+
+def test_resume_refuses_another_input_or_other_rewards(tmp_path, capsys):
+    src = write(tmp_path / "in.jsonl", rows())
+    out = tmp_path / "out.jsonl"
+    partial = tmp_path / "out.jsonl.partial"
+    main(["score", str(src), "-o", str(partial), "-q"])
+    kept = partial.read_text()
+    capsys.readouterr()
+    code, _, err = run(["score", str(src), "-o", str(out), "-q", "--resume", "--set", "accuracy.low=-1"], capsys)
+    assert code == 2 and "another signature" in err and partial.read_text() == kept and not out.exists()
+    changed = rows()
+    changed[3]["solution"] = "4"
+    write(src, changed)
+    code, _, err = run(["score", str(src), "-o", str(out), "-q", "--resume"], capsys)
+    assert code == 2 and "row 4 of" in err and "not made from line 4" in err
+    assert partial.read_text() == kept and not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    write(src, changed[:5])
+    code, _, err = run(["score", str(src), "-o", str(out), "-q", "--resume"], capsys)
+    assert code == 2 and "row 4 of" in err  # the first difference is found before the input runs out
+
+
+def test_resume_needs_a_partial_file(tmp_path, capsys):
+    src = write(tmp_path / "in.jsonl", rows())
+    for argv in (["-o", str(tmp_path / "nothing.jsonl")], []):
+        with pytest.raises(SystemExit) as info:
+            main(["score", str(src), "--resume", *argv])
+        assert info.value.code == 2
+    assert "--resume continues" in capsys.readouterr().err

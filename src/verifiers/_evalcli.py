@@ -42,21 +42,6 @@ _GRADED = (Status.CORRECT.value,)
 _Graded = tuple[cli._Row, Verdict, dict[str, Verdict]]
 
 
-def _verdict(obj: Any) -> Verdict:
-    if not isinstance(obj, dict):
-        raise ValueError(f"a verdict must be an object, not {type(obj).__name__}")
-    reward = obj.get("reward")
-    if reward is not None and (isinstance(reward, bool) or not isinstance(reward, (int, float))):
-        raise ValueError(f"reward {reward!r} is not a number")
-    extracted = obj.get("extracted")
-    return Verdict(
-        None if reward is None else float(reward),
-        Status(obj.get("status")),
-        extracted=None if extracted is None else str(extracted),
-        detail=str(obj.get("detail") or ""),
-    )
-
-
 @dataclass
 class _Reader:
     """Yields ``(row, combined, parts)`` for every input line, scoring or reading each row."""
@@ -124,8 +109,8 @@ class _Reader:
                         self.signature = str(signature)
                     elif signature != self.signature:
                         raise ValueError(f"scored with another signature: {signature!r}")
-                    parts = {str(name): _verdict(v) for name, v in obj["rewards"].items()}
-                    combined = _verdict(obj)
+                    parts = {str(name): cli.verdict_of(v) for name, v in obj["rewards"].items()}
+                    combined = cli.verdict_of(obj)
                 except ValueError as exc:  # includes an unknown status
                     combined, parts = Verdict(None, Status.MALFORMED_INPUT, detail=str(exc)), {}
             cli._tally(self.tally, row, combined, parts, self.err)
