@@ -454,7 +454,7 @@ def add_commands(sub: Any) -> None:
     flt.add_argument("--keep-duplicates", action="store_true", help="keep identical completions of a prompt")
     flt.add_argument("--id", default="prompt_id", metavar="COLUMN", help="the prompt's id column (default: prompt_id)")
     flt.add_argument("--stats", action="store_true", help="also print the drop counts as one JSON line on stderr")
-    cli.add_scoring_options(flt)
+    cli.add_scoring_options(flt, default="the criteria's rewards, when the rows are not scored")
     flt.add_argument("--key", default="verify", help="the field holding the scores, when read (default: verify)")
     flt.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     flt.set_defaults(func=cmd_filter)

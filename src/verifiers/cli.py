@@ -715,11 +715,11 @@ def _count(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def add_scoring_options(parser: argparse.ArgumentParser) -> None:
+def add_scoring_options(parser: argparse.ArgumentParser, default: str = "accuracy") -> None:
     """The options that choose and run the rewards, shared by the commands that score rows."""
     parser.add_argument(
         "-r", "--reward", action="append", metavar="NAME[:WEIGHT]",
-        help="a reward to apply (repeatable; default: accuracy). The total is the weighted sum.",
+        help=f"a reward to apply (repeatable; default: {default}). The total is the weighted sum.",
     )
     parser.add_argument(
         "-m", "--map", action="append", metavar="COLUMN=FIELD",
@@ -754,7 +754,7 @@ def add_scoring_options(parser: argparse.ArgumentParser) -> None:
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="verify",
-        description="Score JSONL files with rule-based rewards.",
+        description="Score, evaluate and filter JSONL files with rule-based rewards.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
