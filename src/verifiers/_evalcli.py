@@ -1,4 +1,5 @@
-"""``verify eval`` and ``verify filter``: statistics and rejection sampling over scored rows.
+"""``verify eval``, ``verify filter`` and ``verify report``: statistics, rejection sampling and a
+report over scored rows.
 
 Both read rows the way ``verify score`` does (line by line, malformed lines reported with their
 line numbers and never fatal) and either score them with the rewards named by ``-r`` or, when
@@ -388,11 +389,51 @@ def cmd_filter(args: argparse.Namespace) -> int:
     return _run_reading(args, body)
 
 
+# -- verify report ---------------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from verifiers.errors import require
+    from verifiers.report import RunStats, render
+
+    require("matplotlib", "report", "verify report")  # before reading anything
+    err = sys.stderr
+    tally = cli._Tally()
+    runs = []
+    for path in args.inputs:
+        stats = RunStats(path, key=args.key, part=args.part, id_field=args.id, by=args.by)
+        source, _ = cli._open_input(path)
+        try:
+            for row in cli._read_rows(source, [0]):
+                if row.data is None:
+                    _problem(tally, row.line, "malformed_input", f"{path}: {row.error}", err)
+                    continue
+                try:
+                    stats.add(row.data)
+                except ValueError as exc:
+                    _problem(tally, row.line, "not_scored", f"{path}: {exc}", err)
+        finally:
+            if source is not sys.stdin.buffer:
+                source.close()
+        runs.append(stats)
+    page = render(runs, title=args.title)
+    out = cli._Output(args.output)
+    try:
+        out.write(page.encode("utf-8"))
+    except BaseException:
+        out.abandon()
+        raise
+    out.commit()
+    problems = ", ".join(f"{n} {s}" for s, n in sorted(tally.problems.items())) or "none"
+    err.write(f"verify: report of {len(runs)} files, {sum(r.rows for r in runs)} rows; problems: {problems}\n")
+    return _exit_code(tally)
+
+
 # -- the parsers -----------------------------------------------------------------------------------
 
 
 def add_commands(sub: Any) -> None:
-    """Add ``eval`` and ``filter`` to the ``verify`` parser's subcommands."""
+    """Add ``eval``, ``filter`` and ``report`` to the ``verify`` parser's subcommands."""
     fmt = argparse.RawDescriptionHelpFormatter
     ev = sub.add_parser(
         "eval",
@@ -458,3 +499,27 @@ def add_commands(sub: Any) -> None:
     flt.add_argument("--key", default="verify", help="the field holding the scores, when read (default: verify)")
     flt.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     flt.set_defaults(func=cmd_filter)
+
+    rep = sub.add_parser(
+        "report",
+        help="a self-contained HTML page of one or more scored files, side by side",
+        description="Write a self-contained HTML page (plots inlined as SVG, nothing loaded from the network) "
+        "for one or more files scored by 'verify score', side by side: reward distribution per reward, "
+        "status breakdown, pass@k over k, a per-source table, completion length against reward. Needs "
+        "matplotlib: pip install 'reasoning-verifiers[report]'.",
+        epilog=EVAL_EXIT_CODES,
+        formatter_class=fmt,
+    )
+    rep.add_argument("inputs", nargs="+", metavar="input", help="scored JSONL files")
+    rep.add_argument(
+        "-o", "--output", default="-",
+        help="where to write the HTML (default: -); a file is replaced only when complete",
+    )
+    rep.add_argument("--title", default="verify report", help="the page's title")
+    rep.add_argument(
+        "--part", default=None, metavar="NAME", help="the reward whose 'correct' is a pass (default: accuracy)"
+    )
+    rep.add_argument("--id", default="prompt_id", metavar="COLUMN", help="the prompt's id column (default: prompt_id)")
+    rep.add_argument("--by", default="data_source", metavar="COLUMN", help="the column of the per-source table")
+    rep.add_argument("--key", default="verify", help="the field holding the scores (default: verify)")
+    rep.set_defaults(func=cmd_report)
