@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -15,6 +14,10 @@ from test_cli_eval import rows, write
 from verifiers.cli import main
 from verifiers.evaluation import pass_at_k
 from verifiers.report import SCATTER_POINTS, RunStats
+
+from optional import in_ci, require
+
+MPL = "pip install 'reasoning-verifiers[report]'"
 
 
 def scored(tmp_path, name="scored.jsonl", **score_args):
@@ -61,7 +64,7 @@ def report(tmp_path, capsys, *paths):
 
 
 def test_the_page_is_self_contained_and_has_every_section(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+    require("matplotlib", install=MPL)
     a = scored(tmp_path, "a.jsonl")
     b = scored(tmp_path, "b.jsonl")
     code, page, err = report(tmp_path, capsys, a, b)
@@ -75,7 +78,7 @@ def test_the_page_is_self_contained_and_has_every_section(tmp_path, capsys):
 
 
 def test_bad_rows_are_reported_with_line_numbers(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+    require("matplotlib", install=MPL)
     path = scored(tmp_path)
     lines = path.read_text().splitlines()
     lines.insert(2, "{broken")
@@ -98,9 +101,9 @@ def _browser():
     return next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 
 
-@pytest.mark.skipif(_browser() is None and not os.environ.get("CI"), reason="needs headless Chromium (apt: chromium)")
+@pytest.mark.skipif(_browser() is None and not in_ci(), reason="needs headless Chromium (apt-get install chromium)")
 def test_a_real_browser_draws_the_plots(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+    require("matplotlib", install=MPL)
     browser = _browser()
     assert browser, "CI must install chromium (.ci/run)"
     code, _, _ = report(tmp_path, capsys, scored(tmp_path, "a.jsonl"), scored(tmp_path, "b.jsonl"))
