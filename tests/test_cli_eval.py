@@ -343,3 +343,15 @@ def test_resume_needs_a_partial_file(tmp_path, capsys):
             main(["score", str(src), "--resume", *argv])
         assert info.value.code == 2
     assert "--resume continues" in capsys.readouterr().err
+
+
+def test_eval_with_worker_processes_and_from_standard_input(tmp_path, capsys, monkeypatch):
+    import io
+
+    src = write(tmp_path / "in.jsonl", rows())
+    _, serial, _ = run_json(["eval", str(src), "--k", "1,4"], capsys)
+    code, pooled, _ = run_json(["eval", str(src), "--k", "1,4", "-j", "1"], capsys)
+    assert code == 0 and pooled == serial
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(src.read_bytes())))
+    code, piped, _ = run_json(["eval", "-", "--k", "1,4"], capsys)
+    assert code == 0 and piped == serial
