@@ -355,3 +355,15 @@ def test_eval_with_worker_processes_and_from_standard_input(tmp_path, capsys, mo
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(src.read_bytes())))
     code, piped, _ = run_json(["eval", "-", "--k", "1,4"], capsys)
     assert code == 0 and piped == serial
+
+
+def test_filter_output_passes_trls_conversational_check(tmp_path, capsys):
+    from optional import require
+
+    require("trl", install="pip install torch==2.13.0 'reasoning-verifiers[trl]'")
+    from trl.data_utils import is_conversational
+
+    src = write(tmp_path / "in.jsonl", rows())
+    code, out, _ = run(["filter", str(src), "--require", "accuracy"], capsys)
+    kept = sft_rows(out)
+    assert code == 0 and kept and all(is_conversational(r) for r in kept)
