@@ -367,3 +367,21 @@ def test_filter_output_passes_trls_conversational_check(tmp_path, capsys):
     code, out, _ = run(["filter", str(src), "--require", "accuracy"], capsys)
     kept = sft_rows(out)
     assert code == 0 and kept and all(is_conversational(r) for r in kept)
+
+
+def test_verdicts_that_break_the_contract_are_reported_not_counted(tmp_path, capsys):
+    src = write(tmp_path / "in.jsonl", rows())
+    scored = tmp_path / "scored.jsonl"
+    main(["score", str(src), "-o", str(scored), "-q"])
+    capsys.readouterr()
+    lines = [json.loads(line) for line in scored.read_text().splitlines()]
+    lines[0]["verify"]["rewards"]["accuracy"]["reward"] = None  # "correct" with a null reward
+    lines[1]["verify"]["rewards"]["accuracy"]["status"] = "great"  # no such status
+    lines[2]["verify"]["rewards"]["accuracy"]["status"] = ["correct"]  # not a string
+    lines[3]["verify"]["rewards"]["accuracy"]["reward"] = "1"  # not a number
+    scored.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    code, result, err = run_json(["eval", str(scored), "--k", "1"], capsys)
+    assert code == 1
+    for n in (1, 2, 3, 4):
+        assert f"line {n}: row: malformed_input:" in err
+    assert result["overall"]["statuses"] == {"correct": 4, "incorrect": 3, "no_answer": 1}

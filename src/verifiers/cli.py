@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import math
 import os
@@ -40,6 +41,7 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 _MAX_REPORTS = 50
 _BOM = b"\xef\xbb\xbf"
+_DECODER = json.JSONDecoder(strict=False)  # what json.loads(text, strict=False) builds on every call
 
 EXIT_CODES = """\
 exit codes:
@@ -149,7 +151,7 @@ def _read_rows(stream: BinaryIO, consumed: list[int]) -> Iterator[_Row]:
             yield _Row(number, None, "empty line", text)
             continue
         try:
-            data = json.loads(text, strict=False)
+            data = _DECODER.decode(text)
         except RecursionError:
             yield _Row(number, None, "malformed JSON: nested too deeply", text[:200])
             continue
@@ -396,13 +398,22 @@ def verdict_of(obj: Any) -> Verdict:
     reward = obj.get("reward")
     if reward is not None and (isinstance(reward, bool) or not isinstance(reward, (int, float))):
         raise ValueError(f"reward {reward!r} is not a number")
+    status = obj.get("status")
+    if not isinstance(status, str):
+        raise ValueError(f"status {status!r} is not a status")
     extracted = obj.get("extracted")
-    return Verdict(
+    return _verdict(
         None if reward is None else float(reward),
-        Status(obj.get("status")),
-        extracted=None if extracted is None else str(extracted),
-        detail=str(obj.get("detail") or ""),
+        status,
+        None if extracted is None else str(extracted),
+        str(obj.get("detail") or ""),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _verdict(reward: float | None, status: str, extracted: str | None, detail: str) -> Verdict:
+    # Verdicts are frozen, and most rows of a scored file share a few of them
+    return Verdict(reward, Status(status), extracted=extracted, detail=detail)
 
 
 def _resumable(
