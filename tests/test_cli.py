@@ -175,7 +175,7 @@ def test_every_option_is_documented():
 
     doc = (ROOT / "docs" / "cli.md").read_text()
     commands = make_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert set(commands) == {"score", "list", "eval", "filter", "report"}
+    assert {"score", "list", "eval", "filter", "report"} <= set(commands)
     for name, command in commands.items():
         assert f"## `verify {name}" in doc, name
         for action in command._actions:

@@ -211,3 +211,24 @@ def test_memory_is_bounded_by_prompts_not_samples():
 
     small, large = peak(8), peak(400)
     assert large < small * 1.5, (small, large)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.booleans(), min_size=3, max_size=7), min_size=1, max_size=6), st.integers(1, 3))
+def test_evaluation_over_random_groups_matches_enumerated_subsets(groups, k):
+    ev = Evaluation(ks=(k,), resamples=50)
+    for p, samples in enumerate(groups):
+        for ok in samples:
+            ev.add(p, correct=ok, answer="1" if ok else "0", group=p % 2)
+    out = ev.summary()
+
+    def brute(samples):
+        subsets = list(itertools.combinations(samples, k))
+        return sum(any(s) for s in subsets) / len(subsets)
+
+    assert out["overall"][f"pass@{k}"] == pytest.approx(sum(map(brute, groups)) / len(groups))
+    assert out["overall"]["pass@1"] == pytest.approx(sum(sum(g) / len(g) for g in groups) / len(groups))
+    for parity in (0, 1):
+        mine = [g for p, g in enumerate(groups) if p % 2 == parity]
+        if mine:
+            assert out["by"][str(parity)][f"pass@{k}"] == pytest.approx(sum(map(brute, mine)) / len(mine))
