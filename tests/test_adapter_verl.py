@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import importlib.util
+import json
 import os
 import pickle
 from collections import defaultdict
@@ -176,10 +177,23 @@ def test_routing_is_configurable():
         adapter.compute_score("x", "a", "1", rewards="accuracy:abc")
 
 
-def test_code_datasets_route_to_code_and_say_so_when_it_is_absent():
+def test_code_datasets_route_to_code():
+    """verl's code datasets (APPS-style {"inputs", "outputs"} tests, as a JSON string or a
+    mapping) go to the code reward, graded in its sandbox; without it, a clear error."""
     from verifiers.registry import names
 
-    if "code" in names():
-        pytest.skip("the code reward is installed")
-    with pytest.raises(ConfigError, match="reward 'code' is not available"):
-        adapter.compute_score("codecontests", "print(1)", '{"inputs": ["1"], "outputs": ["1"]}')
+    tests = json.dumps({"inputs": ["1\n", "5\n"], "outputs": ["2\n", "6\n"]})
+    right = "```python\nprint(int(input()) + 1)\n```"
+    if "code" not in names():
+        with pytest.raises(ConfigError, match="reward 'code' is not available"):
+            adapter.compute_score("codecontests", right, tests)
+        return
+    assert adapter.compute_score("codecontests", right, tests)["status"] == "correct"
+    assert adapter.compute_score("apps", "```python\nprint(2)\n```", json.loads(tests), extras=False) == 0.0
+    assert adapter.compute_score("taco", "no program at all", tests)["score"] == 0.0
+    assert adapter.compute_score_batch(
+        data_sources=["apps", "lighteval/MATH"], solution_strs=[right, r"\boxed{2}"],
+        ground_truths=[tests, "2"], extra_infos=[{}, {}], extras=False,
+    ) == [1.0, 1.0]
+    with pytest.raises(InputError, match="bad_reference"):  # tests that cannot be read: the data's fault
+        adapter.compute_score("apps", right, json.dumps({"inputs": ["1"]}))

@@ -170,15 +170,18 @@ def test_peak_memory_does_not_grow_with_rows(tmp_path):
 
 
 def test_every_option_is_documented():
-    """docs/cli.md documents every option of `verify score` (sqlite-utils' habit)."""
+    """docs/cli.md documents every option of every command (sqlite-utils' habit)."""
     from verifiers.cli import make_parser
 
     doc = (ROOT / "docs" / "cli.md").read_text()
-    score = make_parser()._subparsers._group_actions[0].choices["score"]  # type: ignore[union-attr]
-    for action in score._actions:
-        for flag in action.option_strings:
-            if flag not in ("-h", "--help"):
-                assert f"`{flag}" in doc or f"{flag}`" in doc or f" {flag} " in doc, flag
+    commands = make_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert {"score", "list", "eval", "filter", "report"} <= set(commands)
+    for name, command in commands.items():
+        assert f"## `verify {name}" in doc, name
+        for action in command._actions:
+            for flag in action.option_strings:
+                if flag not in ("-h", "--help"):
+                    assert f"`{flag}" in doc or f"{flag}`" in doc or f" {flag} " in doc, (name, flag)
 
 
 def test_progress_is_drawn_only_on_a_terminal(tmp_path, monkeypatch, capsys):

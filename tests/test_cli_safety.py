@@ -303,7 +303,7 @@ def test_help_lists_exit_codes():
 def test_docs_show_the_real_help():
     doc = (ROOT / "docs" / "cli.md").read_text()
     env = {**os.environ, "COLUMNS": "100"}
-    for args in (["--help"], ["score", "--help"]):
+    for args in (["--help"], ["score", "--help"], ["eval", "--help"], ["filter", "--help"], ["report", "--help"]):
         proc = subprocess.run([sys.executable, "-m", "verifiers", *args], capture_output=True, text=True, env=env)
         block = f"## `verify {' '.join(args)}` (verbatim)\n\n```\n{proc.stdout}```"
         assert block in doc, f"docs/cli.md lacks the current output of verify {' '.join(args)}"

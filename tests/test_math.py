@@ -285,7 +285,9 @@ def test_a_reference_only_sympy_reads_goes_through_the_tail():
     assert (verdict.reward, verdict.status, verdict.detail) == (1.0, Status.CORRECT, "equal by sympy")
 
 
-SLOW_SYMPY = ("\\boxed{\\sum_{k=1}^{n} k^{40}}", "\\sum_{k=1}^{n} k^{39}")  # several seconds in sympy
+#: An answer only sympy reads, whose comparison takes ~3 s in sympy (more under load), against a
+#: reference the fast path reads (so no reference check goes to the tail first).
+SLOW_SYMPY = ("\\boxed{\\int_0^{x} t^{60} e^{t} dt}", "x")
 
 
 def test_the_tail_has_a_deadline_in_process():
@@ -294,8 +296,9 @@ def test_the_tail_has_a_deadline_in_process():
     verdict = reward.score([SLOW_SYMPY[0]], solution=[SLOW_SYMPY[1]])[0]
     assert (verdict.reward, verdict.status) == (0.0, Status.TIMEOUT), verdict
     assert time.perf_counter() - start < 30  # 0.5 s, plus starting the helper process
-    # the helper was replaced: the next row is graded normally
-    assert reward(["\\boxed{6}"], solution=["\\sum_{k=1}^{3} k"]) == [1.0]
+    # the helper was replaced: the next row is graded normally (by the same shared helper; a
+    # longer deadline, as sympy takes ~0.1-0.5 s on this row on a loaded machine)
+    assert MathAccuracy(timeout=30.0)(["\\boxed{6}"], solution=["\\sum_{k=1}^{3} k"]) == [1.0]
 
 
 def test_the_tail_has_a_deadline_on_a_pool_and_from_threads():
@@ -382,3 +385,40 @@ def test_the_same_verdicts_on_every_backend():
 )
 def test_the_approximation_rule(answer, reference, expected):
     assert accuracy_reward([f"\\boxed{{{answer}}}"], solution=[reference]) == [expected]
+
+
+#: Hand-labelled after the corpus was written and the engine tuned on it: a check that the rules
+#: generalize beyond the rows they were built on.
+FRESH = [
+    ("<think>hmm</think>\n\nThe answer is **42**.", "42", 1.0),
+    ("Therefore, the total cost is $\\$12.50$.", "12.5", 1.0),
+    ("**Final Answer**\n\n\\[\n\\boxed{5}\n\\]", "5", 1.0),
+    ("x = 3 or x = -2", "-2, 3", 1.0),
+    (r"\boxed{\frac{1}{\sqrt{3}}}", r"\frac{\sqrt{3}}{3}", 1.0),
+    (r"\boxed{2.83}", r"2\sqrt{2}", 1.0),
+    (r"\boxed{10.0}", "10", 1.0),
+    (r"\boxed{x^2 - 1}", "(x-1)(x+1)", 1.0),
+    (r"\boxed{x^2 + 1}", "(x-1)(x+1)", 0.0),
+    (r"\boxed{\text{(B)}}", "B", 1.0),
+    (r"\boxed{B}", "C", 0.0),
+    ("The answer is 1/2.", "0.5", 1.0),
+    (r"\boxed{50\%}", "0.5", 1.0),
+    (r"\boxed{2, 3}", "(2,3)", 1.0),
+    (r"\boxed{(3, 2)}", "(2,3)", 0.0),
+    (r"\boxed{x \in [1, 5)}", r"1 \le x < 5", 1.0),
+    (r"\boxed{\ln 8}", r"3\ln 2", 1.0),
+    (r"\boxed{\log_{3} 81}", "4", 1.0),
+    (r"\boxed{1+i}", "i+1", 1.0),
+    (r"\boxed{6\sqrt{3}}", r"\sqrt{108}", 1.0),
+    (r"\boxed{2^{100}}", "1267650600228229401496703205376", 1.0),
+    (r"\boxed{2^{100}+1}", "1267650600228229401496703205376", 0.0),
+    ("I could not solve it.", "12", 0.0),
+    (r"\boxed{16\pi \text{ square units}}", r"16\pi", 1.0),
+    (r"\boxed{\dfrac{\pi}{4}}", r"45^\circ", 1.0),
+    (r"so $m+n = \boxed{37}$", "37", 1.0),
+]
+
+
+@pytest.mark.parametrize(("completion", "reference", "expected"), FRESH)
+def test_fresh_hand_labelled_rows(completion, reference, expected):
+    assert accuracy_reward([completion], solution=[reference]) == [expected]

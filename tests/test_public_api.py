@@ -12,6 +12,7 @@ EXPECTED = {
     "CosineLength", "KimiLength", "SoftOverlong", "cosine_length_reward", "kimi_length_reward", "overlong_reward",
     "RepetitionPenalty", "repetition_penalty_reward",
     "LanguageConsistency", "language_consistency_reward",
+    "CodeConfig", "CodeReward", "code_reward",
     "FormatReward", "TagCountReward", "ThinkFormatReward", "format_reward", "tag_count_reward", "think_format_reward",
     "ChoiceConfig", "ChoiceReward", "choice_reward", "CountdownConfig", "CountdownReward", "countdown_reward",
     "KnightsConfig", "KnightsKnaves", "knights_knaves_reward",

@@ -17,6 +17,7 @@ from verifiers._version import __version__
 
 if TYPE_CHECKING:
     from verifiers.base import AsyncReward, BaseReward, RewardConfig, RewardFunction
+    from verifiers.code import CodeConfig, CodeReward, code_reward
     from verifiers.engine import ProcessPool, Ray, Serial
     from verifiers.errors import (
         BackendUnavailable,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 # public name -> the module that defines it
 _WHERE = {
     **dict.fromkeys(["AsyncReward", "BaseReward", "RewardConfig", "RewardFunction"], "verifiers.base"),
+    **dict.fromkeys(["CodeConfig", "CodeReward", "code_reward"], "verifiers.code.reward"),
     "ProcessPool": "verifiers.engine.pool",
     "Ray": "verifiers.engine.ray_backend",
     "Serial": "verifiers.engine.backends",
@@ -95,6 +97,8 @@ __all__ = [
     "BaseReward",
     "ChoiceConfig",
     "ChoiceReward",
+    "CodeConfig",
+    "CodeReward",
     "Completion",
     "ConfigError",
     "CosineLength",
@@ -132,6 +136,7 @@ __all__ = [
     "__version__",
     "accuracy_reward",
     "choice_reward",
+    "code_reward",
     "cosine_length_reward",
     "countdown_reward",
     "format_reward",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import math
 import os
@@ -41,6 +42,7 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 _MAX_REPORTS = 50
 _BOM = b"\xef\xbb\xbf"
+_DECODER = json.JSONDecoder(strict=False)  # what json.loads(text, strict=False) builds on every call
 
 EXIT_CODES = """\
 exit codes:
@@ -150,7 +152,7 @@ def _read_rows(stream: BinaryIO, consumed: list[int]) -> Iterator[_Row]:
             yield _Row(number, None, "empty line", text)
             continue
         try:
-            data = json.loads(text, strict=False)
+            data = _DECODER.decode(text)
         except RecursionError:
             yield _Row(number, None, "malformed JSON: nested too deeply", text[:200])
             continue
@@ -352,6 +354,16 @@ class _Output:
         os.replace(self.temp, self.path)
         self.temp = None
 
+    def discard(self) -> None:
+        """Nothing of this run is worth keeping: remove the temporary file (the target and any
+        ``PATH.partial`` stay as they were)."""
+        if self.temp is None:
+            return
+        self.stream.close()
+        with contextlib.suppress(OSError):
+            os.remove(self.temp)
+        self.temp = None
+
     def abandon(self) -> str | None:
         """The run stopped early: keep what was written as ``PATH.partial``; return that path."""
         if self.temp is None:
@@ -371,6 +383,76 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# -- reading scored rows back ------------------------------------------------------------------------
+
+
+def verdict_of(obj: Any) -> Verdict:
+    """A :class:`Verdict` from the mapping the CLI writes (``Verdict.to_dict``, or the total).
+
+    Raises:
+        ValueError: the mapping is not a verdict (not an object, no number, unknown status).
+    """
+    if not isinstance(obj, dict):
+        raise ValueError(f"a verdict must be an object, not {type(obj).__name__}")
+    reward = obj.get("reward")
+    if reward is not None and (isinstance(reward, bool) or not isinstance(reward, (int, float))):
+        raise ValueError(f"reward {reward!r} is not a number")
+    status = obj.get("status")
+    if not isinstance(status, str):
+        raise ValueError(f"status {status!r} is not a status")
+    extracted = obj.get("extracted")
+    return _verdict(
+        None if reward is None else float(reward),
+        status,
+        None if extracted is None else str(extracted),
+        str(obj.get("detail") or ""),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _verdict(reward: float | None, status: str, extracted: str | None, detail: str) -> Verdict:
+    # Verdicts are frozen, and most rows of a scored file share a few of them
+    return Verdict(reward, Status(status), extracted=extracted, detail=detail)
+
+
+def _resumable(
+    partial: str, rows: Iterator[_Row], signature: str, key: str
+) -> Iterator[tuple[_Row, bytes, tuple[Verdict, dict[str, Verdict]]]]:
+    """The complete rows of a partial output, one at a time, each checked against the input row
+    it was made from and against the current signature; ``rows`` is left at the first row to
+    score.
+
+    Raises:
+        UsageError: the partial output was made from another input or with other rewards.
+    """
+    with open(partial, "rb") as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.endswith(b"\n"):
+                break  # cut short by the crash: score that row again
+            where = f"--resume: row {number} of {partial}"
+            try:
+                record = json.loads(line)
+                result = record.pop(key)
+                combined = verdict_of(result)
+                parts = {str(name): verdict_of(v) for name, v in result.get("rewards", {}).items()}
+            except (ValueError, KeyError, TypeError, AttributeError):
+                raise UsageError(f"{where} is not a row written by verify score (with --key {key})") from None
+            if result.get("signature") != signature:
+                raise UsageError(
+                    f"{where} was scored with another signature ({result.get('signature')}, now {signature}): "
+                    "resume with the same rewards and options, or score from scratch"
+                )
+            row = next(rows, None)
+            if row is None:
+                raise UsageError(f"{where}: the input has only {number - 1} lines (was it changed?)")
+            made_from = {"line": row.line, "raw": row.raw} if row.data is None else row.data
+            if row.data is None:
+                record = {k: v for k, v in result.items() if k in ("line", "raw")}
+            if _finite(made_from) != record:
+                raise UsageError(f"{where} was not made from line {number} of the input (was the input changed?)")
+            yield row, line, (combined, parts)
 
 
 # -- the run ---------------------------------------------------------------------------------------
@@ -412,16 +494,35 @@ def cmd_score(args: argparse.Namespace) -> int:
     for column in mapping:
         if column not in read:
             err.write(f"verify: warning: -m {column}=...: no reward reads a column {column!r}\n")
+    if args.resume and (args.output == "-" or not os.path.exists(args.output + ".partial")):
+        if pool is not None:
+            pool.close()
+        where = "-o FILE" if args.output == "-" else f"{args.output}.partial, which does not exist"
+        raise UsageError(f"--resume continues {where}")
     source, size = _open_input(args.input)
-    out = _Output(args.output)
-    tally = _Tally()
-    bar = _progress(size, not args.quiet and err.isatty())
     consumed = [0]
+    rows = _read_rows(source, consumed)
+    tally = _Tally()
+    out = _Output(args.output)
+    if args.resume:
+        try:
+            for row, line, (combined, parts) in _resumable(args.output + ".partial", rows, signature, args.key):
+                out.write(line)
+                _tally(tally, row, combined, parts, err)
+        except BaseException:
+            out.discard()
+            if source is not sys.stdin.buffer:
+                source.close()
+            if pool is not None:
+                pool.close()
+            raise
+        err.write(f"verify: resuming after the {tally.rows} rows already scored in {args.output}.partial\n")
+    bar = _progress(size, not args.quiet and err.isatty())
     previous = signal.getsignal(signal.SIGTERM)
     if _in_main_thread():
         signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        code = _run(args, mapping, reward, fields, signature, source, consumed, out, tally, bar, err)
+        code = _run(args, mapping, reward, fields, signature, rows, consumed, out, tally, bar, err)
         if tally.aborted:
             partial = out.abandon()
             where = f", into {partial} ({out.path} was left unchanged)" if partial else ""
@@ -431,6 +532,9 @@ def cmd_score(args: argparse.Namespace) -> int:
             )
         else:
             out.commit()
+            if args.resume:
+                with contextlib.suppress(OSError):
+                    os.remove(args.output + ".partial")
         return code
     except KeyboardInterrupt:
         return _stopped(out, tally, err, "interrupted", EXIT_INTERRUPTED)
@@ -471,7 +575,7 @@ def _run(
     reward: WeightedSum,
     fields: _Fields,
     signature: str,
-    source: BinaryIO,
+    rows: Iterator[_Row],
     consumed: list[int],
     out: _Output,
     tally: _Tally,
@@ -482,7 +586,7 @@ def _run(
     warned_absent = False
     group_of = _group_key(reward, mapping)
     size = args.batch_size or (1024 if reward.backend is not None else 256)
-    batches = _batches(_read_rows(source, consumed), size, group_of, err)
+    batches = _batches(rows, size, group_of, err)
     scored = _scored_ahead if reward.backend is not None else _scored_inline
     for batch, results, failure in scored(batches, lambda batch: _score_batch(reward, batch, fields)):
         if isinstance(failure, InfrastructureError):
@@ -623,10 +727,46 @@ def _count(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def add_scoring_options(parser: argparse.ArgumentParser, default: str = "accuracy") -> None:
+    """The options that choose and run the rewards, shared by the commands that score rows."""
+    parser.add_argument(
+        "-r", "--reward", action="append", metavar="NAME[:WEIGHT]",
+        help=f"a reward to apply (repeatable; default: {default}). The total is the weighted sum.",
+    )
+    parser.add_argument(
+        "-m", "--map", action="append", metavar="COLUMN=FIELD",
+        help="read a reward's column from another field, e.g. completion=response,solution=answer",
+    )
+    parser.add_argument(
+        "--set", action="append", metavar="REWARD.OPTION=VALUE",
+        help="set a reward's config option, e.g. accuracy.low=-1 (JSON values)",
+    )
+    parser.add_argument(
+        "--none", choices=("propagate", "ignore"), default="propagate",
+        help="a null part makes the total null (propagate, default) or is left out of it (ignore)",
+    )
+    parser.add_argument(
+        "-j", "--jobs", type=_count(0), default=0, help="worker processes (default: 0, grade in-process)"
+    )
+    parser.add_argument(
+        "--timeout", type=_positive_seconds, default=None,
+        help="seconds per row, enforced in a worker process (implies at least one worker)",
+    )
+    parser.add_argument(
+        "--on-crash", choices=("raise", "skip"), default="raise",
+        help="a crashed worker stops the run (raise, default) or gives that row a null reward (skip)",
+    )
+    parser.add_argument(
+        "--batch-size", type=_count(1), default=None,
+        help="rows scored together, the memory bound (default: 256; 1024 with worker processes, which "
+        "keeps them busy across uneven rows)",
+    )
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="verify",
-        description="Score JSONL files with rule-based rewards.",
+        description="Score, evaluate and filter JSONL files with rule-based rewards.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -646,44 +786,22 @@ def make_parser() -> argparse.ArgumentParser:
         "-o", "--output", default="-",
         help="where to write JSONL (default: -, standard output); a file is replaced only when the run completes",
     )
-    score.add_argument(
-        "-r", "--reward", action="append", metavar="NAME[:WEIGHT]",
-        help="a reward to apply (repeatable; default: accuracy). The total is the weighted sum.",
-    )
-    score.add_argument(
-        "-m", "--map", action="append", metavar="COLUMN=FIELD",
-        help="read a reward's column from another field, e.g. completion=response,solution=answer",
-    )
-    score.add_argument(
-        "--set", action="append", metavar="REWARD.OPTION=VALUE",
-        help="set a reward's config option, e.g. accuracy.low=-1 (JSON values)",
-    )
-    score.add_argument(
-        "--none", choices=("propagate", "ignore"), default="propagate",
-        help="a null part makes the total null (propagate, default) or is left out of it (ignore)",
-    )
-    score.add_argument(
-        "-j", "--jobs", type=_count(0), default=0, help="worker processes (default: 0, grade in-process)"
-    )
-    score.add_argument(
-        "--timeout", type=_positive_seconds, default=None,
-        help="seconds per row, enforced in a worker process (implies at least one worker)",
-    )
-    score.add_argument(
-        "--on-crash", choices=("raise", "skip"), default="raise",
-        help="a crashed worker stops the run (raise, default) or gives that row a null reward (skip)",
-    )
-    score.add_argument(
-        "--batch-size", type=_count(1), default=None,
-        help="rows scored together, the memory bound (default: 256; 1024 with worker processes, which "
-        "keeps them busy across uneven rows)",
-    )
+    add_scoring_options(score)
     score.add_argument("--key", default="verify", help="name of the field added to each row (default: verify)")
+    score.add_argument(
+        "--resume", action="store_true",
+        help="continue OUTPUT.partial, left by a run that stopped, without scoring its rows again (refused "
+        "when they were made from another input or with other rewards)",
+    )
     score.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     score.set_defaults(func=cmd_score)
 
     lister = sub.add_parser("list", help="list the available rewards")
     lister.set_defaults(func=cmd_list)
+
+    from verifiers import _evalcli  # it builds on this module's reading and scoring
+
+    _evalcli.add_commands(sub)
     add_serve_parser(sub)
     return parser
 

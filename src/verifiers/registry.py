@@ -58,6 +58,7 @@ def get_reward(name: str, **config: Any) -> Any:
 
 
 register("accuracy", "verifiers.math.reward:MathAccuracy", "math answer equals the 'solution' column")
+register("code", "verifiers.code.reward:CodeReward", "the completion's program passes the row's tests (sandboxed)")
 register(
     "cosine_length",
     "verifiers.shaping.length:CosineLength",

@@ -58,6 +58,16 @@ class Status(str, Enum):
     the model's fault."""
     TIMEOUT = "timeout"
     """Grading this row exceeded its deadline; the worker was killed (model's fault)."""
+    COMPILE_ERROR = "compile_error"
+    """The completion's program does not compile (model's fault)."""
+    RUNTIME_ERROR = "runtime_error"
+    """The program crashed or exited non-zero on a test (model's fault)."""
+    TIME_LIMIT = "time_limit"
+    """The program exceeded a test's time limit (model's fault)."""
+    MEMORY_LIMIT = "memory_limit"
+    """The program exceeded its memory limit (model's fault)."""
+    OUTPUT_LIMIT = "output_limit"
+    """The program printed more than its output limit (model's fault)."""
     MISSING_COLUMN = "missing_column"
     """A column the reward needs is absent or null for this row (data's fault)."""
     BAD_REFERENCE = "bad_reference"
@@ -87,6 +97,11 @@ _FAULTS = {
     Status.BAD_FORMAT: Fault.MODEL,
     Status.AMBIGUOUS: Fault.MODEL,
     Status.TIMEOUT: Fault.MODEL,
+    Status.COMPILE_ERROR: Fault.MODEL,
+    Status.RUNTIME_ERROR: Fault.MODEL,
+    Status.TIME_LIMIT: Fault.MODEL,
+    Status.MEMORY_LIMIT: Fault.MODEL,
+    Status.OUTPUT_LIMIT: Fault.MODEL,
     Status.MISSING_COLUMN: Fault.DATA,
     Status.BAD_REFERENCE: Fault.DATA,
     Status.MALFORMED_INPUT: Fault.DATA,

@@ -74,23 +74,44 @@ def build(spec: Spec) -> BaseReward:
     return WeightedSum([(get_reward(name), weight) for name, weight in spec], name="total")
 
 
+#: Where a single reference goes for a reward whose columns are all optional (its first
+#: optional column otherwise): verl's and OpenRLHF's code datasets carry APPS-style
+#: ``{"inputs": [...], "outputs": [...]}`` test cases.
+REFERENCE_COLUMN = {"code": "input_output"}
+
+
+def reference_column(reward: BaseReward) -> str | None:
+    """The column a trainer's single reference fills for ``reward``."""
+    if reward.columns:
+        return reward.columns[0]
+    for part in (reward, *getattr(reward, "parts", ())):
+        name = getattr(part, "__name__", None)
+        if name in REFERENCE_COLUMN:
+            return REFERENCE_COLUMN[name]
+    return reward.optional_columns[0] if reward.optional_columns else None
+
+
 def columns_for(reward: BaseReward, reference: Any, extra: Any = None) -> dict[str, Any]:
     """One row's columns for ``reward`` from a trainer's reference and extra fields.
 
-    A reference that is a mapping (or a JSON object in a string) gives columns by key
-    (Countdown's ``{"target": ..., "nums": ...}``); any other reference is the value of the
-    reward's first required column (``solution`` for ``accuracy``). Keys of ``extra`` that the
-    reward reads fill in what the reference did not give.
+    A reference that is a mapping (or a JSON object in a string) whose keys name the reward's
+    columns gives columns by key (Countdown's ``{"target": ..., "nums": ...}``); any other
+    reference is the value of the reward's reference column (``solution`` for ``accuracy``,
+    ``input_output`` for ``code``). Keys of ``extra`` that the reward reads fill in what the
+    reference did not give.
     """
     wanted = (*reward.columns, *reward.optional_columns)
     row: dict[str, Any] = {}
     if isinstance(extra, Mapping):
         row.update({k: _plain(extra[k]) for k in wanted if k in extra and extra[k] is not None})
     by_key = reference if isinstance(reference, Mapping) else _json_object(reference)
-    if by_key is not None and (isinstance(reference, Mapping) or any(k in by_key for k in reward.columns)):
+    target = reference_column(reward)
+    if by_key is not None and any(k in by_key for k in wanted) and (
+        isinstance(reference, Mapping) or any(k in by_key for k in reward.columns) or not reward.columns
+    ):
         row.update({k: _plain(by_key[k]) for k in wanted if k in by_key})
-    elif reward.columns:
-        row[reward.columns[0]] = _plain(reference)
+    elif target is not None:
+        row[target] = _plain(reference)
     return row
 
 

@@ -442,15 +442,33 @@ def _position(node: Node) -> float:
     return float(value) if isinstance(value, Fraction) else float(value.real)
 
 
+def _abs_of_name(node: Node) -> bool:
+    return node[0] == "fn" and node[1] == "abs" and _names_something(node[2][0])
+
+
+def _mirrored(got: list[tuple[Node, Node, bool, bool]] | None) -> list[tuple[Node, Node, bool, bool]] | None:
+    """The set of x with |x| in the interval ``got`` (a nonnegative lower end, or none)."""
+    if got is None or len(got) != 1:
+        return None
+    lo, hi, lo_closed, hi_closed = got[0]
+    if lo == _NEG_INF or _position(lo) <= 0:  # |x| < c: one interval around 0
+        return [(("neg", hi), hi, hi_closed, hi_closed)] if hi != _INF else [(_NEG_INF, _INF, False, False)]
+    negative_hi = _NEG_INF if hi == _INF else ("neg", hi)
+    return [(negative_hi, ("neg", lo), hi_closed, lo_closed), (lo, hi, lo_closed, hi_closed)]
+
+
 def _inequality_interval(node: Node) -> list[tuple[Node, Node, bool, bool]] | None:
     ops, exprs = node[1], node[2]
     if len(exprs) == 2 and any(e[0] == "neg" and e[1][0] == "var" for e in exprs):  # -x > -1 is x < 1
         exprs = tuple(e[1] if e[0] == "neg" else ("neg", e) for e in exprs)
         ops = tuple(_FLIP[op] for op in ops)
-    var_at = [i for i, e in enumerate(exprs) if _names_something(e) and free_vars(e)]
+    var_at = [i for i, e in enumerate(exprs) if free_vars(e) and (_names_something(e) or _abs_of_name(e))]
     if len(var_at) != 1 or any(free_vars(e) for i, e in enumerate(exprs) if i != var_at[0]):
         return None
     k = var_at[0]
+    if _abs_of_name(exprs[k]):  # 1 <= |z| <= 3/2 is [-3/2, -1] U [1, 3/2]
+        inner = ("rel", ops, (*exprs[:k], exprs[k][2][0], *exprs[k + 1 :]))
+        return _mirrored(_inequality_interval(inner))
     lo: tuple[Node, bool] = (_NEG_INF, False)
     hi: tuple[Node, bool] = (_INF, False)
     for i, op in enumerate(ops):

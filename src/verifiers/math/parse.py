@@ -733,7 +733,7 @@ def _number(digits: str) -> Node:
 
 # Thousands separators: "1,000,000" and "1\,000" (after prepare: "1 000") join into one number,
 # but only in their strict form, so "1,2" stays a list.
-_THOUSANDS = re.compile(r"(?<![\d.(\[])(\d{1,3})((?:(?:,|\{,\}|\\,| )\d{3})+)(?![\d)\]])")
+_THOUSANDS = re.compile(r"(?<![\d.(\[])([1-9]\d{0,2})((?:(?:,|\{,\}|\\,| )\d{3})+)(?![\d)\]])")
 _SEPARATOR = re.compile(r",|\{,\}|\\,| ")
 # A trailing unit: 5 cm, 5\text{ cm}, 12 \mathrm{m}^2, 30 dollars
 _UNIT_TAIL = re.compile(
@@ -746,6 +746,12 @@ _CJK_TAIL = re.compile(r"(?<=[\d}])\s*[\u3040-\u30ff\u4e00-\u9fff]+$")  # 26厘�
 _CURRENCY = re.compile(r"^(-?)\s*(?:\\\$|\$|€|£|¥|₹|USD\s*|Rs\.?\s*)\s*(?=[\d.])")
 
 
+_DENOMINATORS = {
+    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4, "fourths": 4,
+    "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6, "seventh": 7, "sevenths": 7, "eighth": 8, "eighths": 8,
+    "ninth": 9, "ninths": 9, "tenth": 10, "tenths": 10,
+}
+_FRACTION_WORDS = re.compile(r"([a-z][a-z\s\-]*?)[\s\-]+(" + "|".join(_DENOMINATORS) + r")")
 _TIME = re.compile(r"\d{1,2}:\d{2}")
 _CHOICE = re.compile(r"\\text\{\s*\(([A-Ea-e])\)\s*\}\s*(.*)|\(([A-E])\)\s+(.+)")
 _DEGREE_MARK = re.compile(r"\\circ|°|\\degree")
@@ -827,6 +833,9 @@ def _parse_prepared(s: str) -> Node:
     words = words_to_number(s) if re.fullmatch(r"[A-Za-z\s\-]+", s) else None
     if words is not None:
         return ("num", Fraction(words), None)
+    fraction = _FRACTION_WORDS.fullmatch(s.lower())
+    if fraction and words_to_number(fraction.group(1)) is not None:  # two thirds, one half
+        return ("num", Fraction(words_to_number(fraction.group(1)) or 0, _DENOMINATORS[fraction.group(2)]), None)
     prose = re.fullmatch(r"[A-Za-z][A-Za-z\s'\-]*[A-Za-z]", s) and re.search(r"[A-Za-z]{3,}", s)
     if prose and s.lower() not in _WORD_COMMANDS:
         return ("text", _normal_text(s))  # prose answers ("east", "no solution") are text

@@ -16,6 +16,7 @@ Items: ``("parses", gold)`` → ``bool``; ``("compare", pred, gold)`` →
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pickle
@@ -83,6 +84,12 @@ class _Helper:
     def run(self, items: Sequence[tuple[Any, ...]], timeout: float) -> list[Any]:
         with self._lock:
             return [self._one(item, timeout) for item in items]
+
+    def close(self) -> None:
+        """Stop the helper (at exit: it would also stop by itself when its stdin closes)."""
+        proc, self._proc = self._proc, None
+        if proc is not None and self._owner == os.getpid():
+            self._kill(proc)
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is not None and self._owner == os.getpid() and self._proc.poll() is None:
@@ -163,6 +170,7 @@ class _Helper:
 
 _TIMED_OUT = object()
 _HELPER = _Helper()
+atexit.register(_HELPER.close)
 
 
 def run_tail(
