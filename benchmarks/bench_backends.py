@@ -8,11 +8,12 @@ Run: python benchmarks/bench_backends.py [--repeats 3] [--rows 2048]
   (rows in chunks) and with ``timeout=5`` (Ray then sends one row per call).
 * ``burn``: a kernel of known CPU cost (sha256 rounds, ~1 ms a row: the cost of a small
   program run), the same backends.
-* ``async``: four batches of 8 rows that each wait 50 ms (like a row that waits on a sandboxed
-  program), awaited together with ``acall`` vs called one after the other.
+* ``async``: four batches of 8 rows that each wait 50 ms, and four batches of 8 real code rows
+  (the code reward's sandbox; programs that sleep 0.2 s), awaited together with ``acall`` vs
+  called one after the other.
 
-Every figure is the median of ``--repeats`` runs, runs of the backends interleaved. The code
-reward is not in this version, so ``burn`` stands in for code rows.
+Every figure is the median of ``--repeats`` runs, runs of the backends interleaved; ``burn``
+is a CPU-bound stand-in for code rows.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def main() -> None:
                     data = realistic_rows(n, seed=1000 * r + hash(k) % 1000, ids=False, start=r * n)
                     texts = [d["completion"] for d in data] if kind == "math" else [f"{k} {r} {i}" for i in range(n)]
                     sols = [d["solution"] for d in data]
-                    rates[k].append(_rate(lambda reward=reward, texts=texts, sols=sols: reward(texts, solution=sols), n))
+                    call = lambda reward=reward, texts=texts, sols=sols: reward(texts, solution=sols)  # noqa: E731
+                    rates[k].append(_rate(call, n))
             med = {k: statistics.median(v) for k, v in rates.items()}
             label = "accuracy (realistic)" if kind == "math" else "burn, ~1 ms/row"
             print(
@@ -112,7 +114,37 @@ def main() -> None:
     async_s = statistics.median(_timed(lambda: asyncio.run(together())) for _ in range(args.repeats))
     print(f"\nasync: 4 batches x 8 rows x 50 ms: one after another {sync_s:.2f}s, awaited together "
           f"{async_s:.2f}s ({sync_s / async_s:.1f}x)")
+    bench_code_async(args.repeats)
     ray.shutdown()
+
+
+def bench_code_async(repeats: int) -> None:
+    """Code rows (the code reward's local sandbox): four batches of 8 programs that each wait
+    0.2 s (a program waiting on I/O or a slow test), one after another vs awaited together."""
+    from verifiers.registry import get_reward, names
+
+    if "code" not in names():
+        print("code: no code reward in this installation")
+        return
+    code = get_reward("code")
+    tests = [{"stdio": [{"input": "1\n", "output": "2\n"}]}]
+
+    def batch(b: int, r: int) -> list[str]:
+        return [f"```python\nimport time\ntime.sleep(0.2)  # {b} {r} {i}\nprint(int(input()) + 1)\n```"
+                for i in range(8)]
+
+    def sync(r: int) -> None:
+        for b in range(4):
+            assert code(batch(b, r), tests=tests * 8) == [1.0] * 8
+
+    async def together(r: int) -> None:
+        results = await asyncio.gather(*(code.acall(batch(b, r), tests=tests * 8) for b in range(4)))
+        assert results == [[1.0] * 8] * 4
+
+    sync_s = statistics.median(_timed(lambda r=r: sync(r)) for r in range(repeats))
+    async_s = statistics.median(_timed(lambda r=r: asyncio.run(together(100 + r))) for r in range(repeats))
+    print(f"code: 4 batches x 8 programs sleeping 0.2 s: one after another {sync_s:.2f}s, awaited together "
+          f"{async_s:.2f}s ({sync_s / async_s:.1f}x)")
 
 
 def _timed(fn) -> float:  # type: ignore[no-untyped-def]

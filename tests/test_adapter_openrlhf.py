@@ -155,3 +155,17 @@ def test_the_loaded_function_is_the_importable_one():
     fn = load_reward_func(adapter.__file__)
     assert fn is adapter.reward_func
     assert pickle.loads(pickle.dumps(fn)) is adapter.reward_func
+
+
+def test_code_labels(monkeypatch):
+    """A code dataset's label (APPS-style tests as JSON) reaches the code reward's sandbox."""
+    from verifiers.registry import names
+
+    if "code" not in names():
+        pytest.skip("no code reward in this installation")
+    monkeypatch.setenv("VERIFIERS_OPENRLHF_REWARDS", "code")
+    tests = json.dumps({"inputs": ["1\n"], "outputs": ["2\n"]})
+    _, info = run(PROMPT + "```python\nprint(int(input()) + 1)\n```<|im_end|>", tests)
+    assert info["reward"].tolist() == [1.0] and info["code/correct"].tolist() == [1.0]
+    _, info = run(PROMPT + "```python\nprint(3)\n```<|im_end|>", tests)
+    assert info["reward"].tolist() == [0.0]
