@@ -290,7 +290,19 @@ def test_a_reference_only_sympy_reads_goes_through_the_tail():
 SLOW_SYMPY = ("\\boxed{\\int_0^{x} t^{60} e^{t} dt}", "x")
 
 
+def _cold_helper() -> None:
+    """Stop the shared tail helper, so the next row starts a fresh one: sympy caches what it
+    computed for earlier tests in a long-lived helper, and the slow integral is only slow cold."""
+    from verifiers.math import tail
+
+    with tail._HELPER._lock:
+        if tail._HELPER._proc is not None:
+            tail._HELPER._kill(tail._HELPER._proc)
+            tail._HELPER._proc = None
+
+
 def test_the_tail_has_a_deadline_in_process():
+    _cold_helper()
     reward = MathAccuracy(timeout=0.5)
     start = time.perf_counter()
     verdict = reward.score([SLOW_SYMPY[0]], solution=[SLOW_SYMPY[1]])[0]
