@@ -285,9 +285,10 @@ def test_a_reference_only_sympy_reads_goes_through_the_tail():
     assert (verdict.reward, verdict.status, verdict.detail) == (1.0, Status.CORRECT, "equal by sympy")
 
 
-#: An answer only sympy reads, whose comparison takes ~3 s in sympy (more under load), against a
-#: reference the fast path reads (so no reference check goes to the tail first).
-SLOW_SYMPY = ("\\boxed{\\int_0^{x} t^{60} e^{t} dt}", "x")
+#: An answer only sympy reads, whose comparison takes ~45 s in sympy (it is never finished, so
+#: never in sympy's cache), against a reference the fast path reads (so no reference check goes
+#: to the tail first).
+SLOW_SYMPY = ("\\boxed{\\int_0^{1} x^{20} \\sin(x) dx}", "x")
 
 
 def _cold_helper() -> None:
@@ -428,6 +429,10 @@ FRESH = [
     (r"\boxed{16\pi \text{ square units}}", r"16\pi", 1.0),
     (r"\boxed{\dfrac{\pi}{4}}", r"45^\circ", 1.0),
     (r"so $m+n = \boxed{37}$", "37", 1.0),
+    ("48 + 24 = 72 #### 72", "72", 1.0),  # GSM8K's answer line, found by the integrations work
+    ("48 + 24 = 72 #### 73", "72", 0.0),
+    ("#### 1 3/8", r"\frac{11}{8}", 1.0),
+    ("#### 1 3/8", r"\frac{3}{8}", 0.0),
 ]
 
 

@@ -112,6 +112,7 @@ _PHRASES = (
     re.compile(
         r"(?im:final\s+answer(?:\s+is)?|the\s+answer\s+is|answer\s*(?:is)?\s*[:：=]|\banswer\s+is"
         r"|(?:result|solution|value|option|choice)\s+is)|答案(?:是|为|：|:)|最终答案(?:是|为)?[：:]?|故选|应选|选|^\s*答[：:]"
+        r"|####"
     ),
     re.compile(r"(?i:therefore,?\s+(?:we\s+get\s+)?|thus,?\s+|hence,?\s+|so,?\s+)|所以|因此|故"),
 )
@@ -300,7 +301,7 @@ def answer_candidates(
       strategy finds an answer, that answer is the only candidate (a truncated last box means
       no answer; an earlier box is not taken instead).
     * ``phrase``: the answer after the last "final answer is", "the answer is", "Answer:",
-      "答案是", "therefore", ... in the last ``TAIL_CHARS`` characters.
+      "答案是", GSM8K's "####", then "therefore", ... in the last ``TAIL_CHARS`` characters.
     * ``latex``: the content of the last ``$...$``, ``$$...$$``, ``\\[...\\]``, ``\\(...\\)``
       (a computation with numbers only, ``3 + 4 = 7``, is read as its result).
     * ``number``: the last number (``7,425,000``, ``-3.5``, ``3/4``, ``12%``) of the text.

@@ -752,6 +752,7 @@ _DENOMINATORS = {
     "ninth": 9, "ninths": 9, "tenth": 10, "tenths": 10,
 }
 _FRACTION_WORDS = re.compile(r"([a-z][a-z\s\-]*?)[\s\-]+(" + "|".join(_DENOMINATORS) + r")")
+_PLAIN_MIXED = re.compile(r"(-?)(\d+)\s+(\d+)\s*/\s*(\d+)")
 _TIME = re.compile(r"\d{1,2}:\d{2}")
 _CHOICE = re.compile(r"\\text\{\s*\(([A-Ea-e])\)\s*\}\s*(.*)|\(([A-E])\)\s+(.+)")
 _DEGREE_MARK = re.compile(r"\\circ|°|\\degree")
@@ -833,6 +834,10 @@ def _parse_prepared(s: str) -> Node:
     words = words_to_number(s) if re.fullmatch(r"[A-Za-z\s\-]+", s) else None
     if words is not None:
         return ("num", Fraction(words), None)
+    mixed = _PLAIN_MIXED.fullmatch(s)
+    if mixed and 0 < int(mixed.group(3)) < int(mixed.group(4)):  # 1 3/8: a mixed number in plain text
+        value = int(mixed.group(2)) + Fraction(int(mixed.group(3)), int(mixed.group(4)))
+        return ("num", -value if mixed.group(1) else value, None)
     fraction = _FRACTION_WORDS.fullmatch(s.lower())
     if fraction and words_to_number(fraction.group(1)) is not None:  # two thirds, one half
         return ("num", Fraction(words_to_number(fraction.group(1)) or 0, _DENOMINATORS[fraction.group(2)]), None)
