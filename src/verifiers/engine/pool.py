@@ -25,10 +25,25 @@ from typing import Any, Literal, TypeVar
 from verifiers.engine.backends import Crashed, TimedOut
 from verifiers.errors import ConfigError, InfrastructureError, WorkerCrashed
 
-__all__ = ["ProcessPool"]
+__all__ = ["ProcessPool", "check_options"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def check_options(jobs: int | None, timeout: float | None, on_crash: str) -> None:
+    """The options every parallel backend shares (this pool and :class:`~verifiers.Ray`), checked.
+
+    Raises:
+        ConfigError: ``jobs`` is not a positive integer, ``timeout`` not a positive finite
+            number of seconds, or ``on_crash`` neither ``"raise"`` nor ``"skip"``.
+    """
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ConfigError(f"jobs must be a positive integer, not {jobs!r}")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise ConfigError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    if on_crash not in ("raise", "skip"):
+        raise ConfigError(f"on_crash must be 'raise' or 'skip', not {on_crash!r}")
 
 
 # -- the worker side ------------------------------------------------------------------------------
@@ -223,12 +238,7 @@ class ProcessPool:
         chunk_size: int | None = None,
         start_method: Literal["spawn", "forkserver"] = "spawn",
     ) -> None:
-        if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-            raise ConfigError(f"jobs must be a positive integer, not {jobs!r}")
-        if timeout is not None and not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
-            raise ConfigError(f"timeout must be a positive number of seconds, not {timeout!r}")
-        if on_crash not in ("raise", "skip"):
-            raise ConfigError(f"on_crash must be 'raise' or 'skip', not {on_crash!r}")
+        check_options(jobs, timeout, on_crash)
         if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
             raise ConfigError(f"chunk_size must be a positive integer, not {chunk_size!r}")
         if start_method not in ("spawn", "forkserver"):

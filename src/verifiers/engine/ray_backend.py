@@ -16,7 +16,6 @@ the ``pip install`` that fixes it.
 from __future__ import annotations
 
 import hashlib
-import math
 import threading
 import time
 from collections import deque
@@ -24,7 +23,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 
 from verifiers.engine.backends import Crashed, TimedOut
-from verifiers.errors import ConfigError, WorkerCrashed, require
+from verifiers.engine.pool import check_options
+from verifiers.errors import WorkerCrashed, require
 
 __all__ = ["Ray"]
 
@@ -99,12 +99,7 @@ class Ray:
         address: str | None = None,
         init: dict[str, Any] | None = None,
     ) -> None:
-        if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-            raise ConfigError(f"jobs must be a positive integer, not {jobs!r}")
-        if timeout is not None and not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
-            raise ConfigError(f"timeout must be a positive number of seconds, not {timeout!r}")
-        if on_crash not in ("raise", "skip"):
-            raise ConfigError(f"on_crash must be 'raise' or 'skip', not {on_crash!r}")
+        check_options(jobs, timeout, on_crash)
         self.jobs = jobs
         self.timeout = timeout
         self.on_crash = on_crash
