@@ -287,12 +287,12 @@ class _Parser:
 
     # -- grammar
     def top(self) -> Node:
-        node = self.listing(closers=())
+        node = self.listing()
         if self.peek()[0] != "end":
             raise Unparsed(f"unexpected {self.peek()[1]!r}")
         return node
 
-    def listing(self, closers: tuple[str, ...]) -> Node:
+    def listing(self) -> Node:
         """Items separated by commas, semicolons, 'or' and 'and'. Semicolons between groups
         of assignments make tuples: ``p=5,q=2; p=7,q=2`` is ``(p=5, q=2), (p=7, q=2)``."""
         items = [self.relation()]
@@ -443,7 +443,7 @@ class _Parser:
         self.expect("{")
         if self.accept("}"):
             raise Unparsed("empty group")
-        node = self.listing(closers=("}",))
+        node = self.listing()
         self.expect("}")
         return node
 
@@ -549,10 +549,9 @@ class _Parser:
         return node
 
     def _bracketed(self, opener: str) -> Node:
-        items = []
         if self.peek()[1] in (")", "]") and self.peek()[0] == "sym":
             raise Unparsed("empty brackets")
-        node = self.listing(closers=(")", "]"))
+        node = self.listing()
         closer = self.take()
         if closer[0] != "sym" or closer[1] not in (")", "]"):
             raise Unparsed("unclosed bracket")
@@ -598,7 +597,7 @@ class _Parser:
         if name == "\\{":
             if self.accept("\\}"):
                 return ("set", ())
-            node = self.listing(closers=("\\}",))
+            node = self.listing()
             self.expect("\\}")
             return ("set", tuple(node[1]) if node[0] == "list" else (node,))
         if name == "\\emptyset" or name == "\\varnothing":
