@@ -439,3 +439,22 @@ FRESH = [
 @pytest.mark.parametrize(("completion", "reference", "expected"), FRESH)
 def test_fresh_hand_labelled_rows(completion, reference, expected):
     assert accuracy_reward([completion], solution=[reference]) == [expected]
+
+
+class _DeadBackend:
+    """A backend whose every worker dies (an infrastructure fault)."""
+
+    def map(self, fn, items):
+        from verifiers.engine.backends import Crashed
+
+        return [Crashed("worker exited with signal 11")] * len(items)
+
+
+def test_a_tail_that_dies_is_an_infra_error_never_the_data_or_the_model():
+    reward = MathAccuracy(backend=_DeadBackend())
+    # the reference needs the tail to be read: its check dies
+    [on_reference] = reward.score(["\\boxed{6}"], solution=["\\sum_{k=1}^{3} k"])
+    assert (on_reference.reward, on_reference.status) == (None, Status.INFRA_ERROR)
+    # the answer needs the tail to be compared: the comparison dies
+    [on_answer] = reward.score(["\\boxed{\\sum_{k=1}^{3} k}"], solution=["6"])
+    assert (on_answer.reward, on_answer.status) == (None, Status.INFRA_ERROR)

@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from verifiers.base import Batch, BatchReward, RewardConfig, Scores
-from verifiers.engine.backends import Crashed, TimedOut
+from verifiers.engine.backends import Backend, Crashed, Serial, TimedOut
 from verifiers.errors import ConfigError
 from verifiers.extract.answer import (
     MAX_ANSWER_CHARS,
@@ -152,6 +152,7 @@ class _Gold:
     text: str
     tree: Node | None  # None: the fast parser cannot read it (the tail may)
     problem: str | None = None  # why it is unusable
+    status: Status = Status.BAD_REFERENCE  # whose fault the problem is (infra_error: the tail died)
 
 
 def _read_gold(solution: Any) -> _Gold:
@@ -218,17 +219,15 @@ def grade_math(text: str, solution: Any, config: MathConfig) -> Verdict:
     >>> grade_math("I don't know", "0.5", MathConfig()).status.value
     'no_answer'
     """
-    from verifiers.math.tail import tail_call
+    from verifiers.math.tail import TailKernel
 
     grader = _Grader(config)
     verdict = grader.first_pass(text, solution)
     if verdict is not None:
         return verdict
-    gold = grader.golds[repr(solution)]
-    if gold.tree is None and not tail_call(("parses", gold.text)):
-        return _bad_reference(gold.text, "does not parse")
-    pred = grader.pending[(text, repr(solution))]
-    return grader.tail_verdict(pred, gold, tail_call(("compare", pred, gold.text)))
+    verdicts: dict[tuple[str, str], Verdict] = {}
+    grader.finish(verdicts, Serial(), TailKernel())
+    return verdicts[(text, repr(solution))]
 
 
 def _units_differ(answer: str, gold: str) -> bool:
@@ -290,6 +289,37 @@ class _Grader:
         self.pending[(text, repr(solution))] = answer
         return None
 
+    def finish(self, verdicts: dict[tuple[str, str], Verdict], backend: Backend | None, kernel: Any) -> None:
+        """Verdicts of the rows the fast path left, through the symbolic tail: each unread
+        reference is checked first, then each (answer, reference) pair is compared once."""
+        from verifiers.math.tail import run_tail
+
+        timeout = self.config.timeout
+        unread = sorted({k[1] for k in self.pending if self.golds[k[1]].tree is None})
+        checks = run_tail([("parses", self.golds[r].text) for r in unread], timeout, backend, kernel)
+        for r, outcome in zip(unread, checks):
+            gold = self.golds[r]
+            if isinstance(outcome, Crashed):
+                gold.problem, gold.status = outcome.message, Status.INFRA_ERROR
+            elif isinstance(outcome, TimedOut):
+                gold.problem = f"reference {gold.text[:80]!r} took over {outcome.seconds} s to parse"
+            elif not outcome:
+                gold.problem = f"reference {gold.text[:80]!r} does not parse"
+        todo = []
+        for key, answer in self.pending.items():
+            gold = self.golds[key[1]]
+            if gold.problem is not None:
+                verdicts[key] = Verdict(None, gold.status, detail=gold.problem)
+            elif answer == "":
+                verdicts[key] = Verdict(self.config.low, Status.NO_ANSWER, detail="no final answer found")
+            else:
+                todo.append(key)
+        items = sorted({(self.pending[k], self.golds[k[1]].text) for k in todo})
+        outcomes = dict(zip(items, run_tail([("compare", a, g) for a, g in items], timeout, backend, kernel)))
+        for key in todo:
+            answer, gold = self.pending[key], self.golds[key[1]]
+            verdicts[key] = self.tail_verdict(answer, gold, outcomes[(answer, gold.text)])
+
     def tail_verdict(self, answer: str, gold: _Gold, outcome: Any) -> Verdict:
         cfg = self.config
         if answer == "":
@@ -326,8 +356,6 @@ class MathAccuracy(BatchReward[MathConfig]):
     columns = ("solution",)
 
     def grade_batch(self, batch: Batch) -> Scores:
-        from verifiers.math.tail import run_tail
-
         grader = _Grader(self.config)
         solutions = batch.column("solution")
         assert solutions is not None
@@ -341,7 +369,8 @@ class MathAccuracy(BatchReward[MathConfig]):
                 if verdict is not None:
                     verdicts[key] = verdict
         if grader.pending:
-            self._tail(grader, verdicts, batch, run_tail)
+            kernel = self.tail_kernel() if batch.backend is not None else None
+            grader.finish(verdicts, batch.backend, kernel)
         return Scores.from_verdicts([verdicts[k] for k in keys])
 
     def tail_kernel(self) -> Any:
@@ -349,36 +378,6 @@ class MathAccuracy(BatchReward[MathConfig]):
         from verifiers.math.tail import TailKernel
 
         return TailKernel()
-
-    def _tail(self, grader: _Grader, verdicts: dict[tuple[str, str], Verdict], batch: Batch, run_tail: Any) -> None:
-        timeout, backend = self.config.timeout, batch.backend
-        kernel = self.tail_kernel() if backend is not None else None
-        by_key = {repr_sol: gold for repr_sol, gold in grader.golds.items()}
-        unread = sorted({k[1] for k in grader.pending if by_key[k[1]].tree is None})
-        checks = run_tail([("parses", by_key[r].text) for r in unread], timeout, backend, kernel)
-        for r, outcome in zip(unread, checks):
-            gold = by_key[r]
-            if isinstance(outcome, Crashed):
-                gold.problem = outcome.message
-            elif isinstance(outcome, TimedOut):
-                gold.problem = f"reference {gold.text[:80]!r} took over {outcome.seconds} s to parse"
-            elif not outcome:
-                gold.problem = f"reference {gold.text[:80]!r} does not parse"
-        todo = []
-        for key, answer in grader.pending.items():
-            gold = by_key[key[1]]
-            if gold.problem is not None:
-                status = Status.INFRA_ERROR if "died" in gold.problem else Status.BAD_REFERENCE
-                verdicts[key] = Verdict(None, status, detail=gold.problem)
-            elif answer == "":
-                verdicts[key] = Verdict(self.config.low, Status.NO_ANSWER, detail="no final answer found")
-            else:
-                todo.append(key)
-        items = sorted({(grader.pending[k], by_key[k[1]].text) for k in todo})
-        outcomes = dict(zip(items, run_tail([("compare", a, g) for a, g in items], timeout, backend, kernel)))
-        for key in todo:
-            answer, gold = grader.pending[key], by_key[key[1]]
-            verdicts[key] = grader.tail_verdict(answer, gold, outcomes[(answer, gold.text)])
 
 
 #: The default instance: ``from verifiers import accuracy_reward``.
