@@ -97,3 +97,37 @@ def test_config_is_checked():
         Ray(timeout=-1)
     with pytest.raises(ConfigError):
         Ray(on_crash="ignore")  # type: ignore[arg-type]
+
+
+def test_verify_score_and_eval_run_on_ray(ray, tmp_path, capsys, monkeypatch):
+    """`verify score/eval --backend ray`: the same rows, in order, as in-process scoring."""
+    import json
+
+    from verifiers.cli import main
+
+    mapped: list[int] = []
+    real_map = Ray.map
+    monkeypatch.setattr(Ray, "map", lambda self, fn, items: mapped.append(len(items)) or real_map(self, fn, items))
+
+    rows = [{"completion": c, "solution": s, "prompt_id": i % 7} for i, (c, s) in enumerate(zip(MATH, SOLUTIONS))]
+    rows.insert(3, {"completion": r"\boxed{1}", "prompt_id": 3})  # no solution: null, kept in place
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    plain, on_ray = tmp_path / "plain.jsonl", tmp_path / "ray.jsonl"
+    # exit code 1: a row without a solution (the data's fault), written with a null reward
+    rewards = ["-r", "accuracy", "-r", "language_consistency:0.5", "--none", "ignore"]  # a per-row kernel
+    assert main(["score", str(src), "-o", str(plain), "-q", *rewards]) == 1
+    on = ["--backend", "ray", "-j", "2", "--timeout", "30"]
+    assert main(["score", str(src), "-o", str(on_ray), "-q", *rewards, *on]) == 1
+    assert plain.read_text() == on_ray.read_text()
+    assert sum(mapped) >= 7  # the distinct rows (identical ones are graded once) went through Ray
+    mapped.clear()
+    assert [json.loads(line)["verify"]["rewards"]["accuracy"]["reward"] for line in on_ray.read_text().splitlines()][
+        :5
+    ] == [1.0, 1.0, 0.0, None, 0.0]
+    evaluated = []
+    for extra in ([], ["--backend", "ray", "-j", "2"]):
+        assert main(["eval", str(src), "-q", "--json", *rewards, *extra]) == 1  # the row without a solution
+        evaluated.append(json.loads(capsys.readouterr().out))
+    assert evaluated[0] == evaluated[1]
+    assert sum(mapped) >= 7

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from verifiers.puzzles.countdown import CountdownConfig, CountdownReward, countdown_reward
     from verifiers.puzzles.knights import KnightsConfig, KnightsKnaves, knights_knaves_reward
     from verifiers.registry import get_reward
+    from verifiers.router import Router
     from verifiers.shaping.combine import Gated, WeightedSum
     from verifiers.shaping.format import (
         FormatReward,
@@ -74,6 +75,7 @@ _WHERE = {
     **dict.fromkeys(["CountdownConfig", "CountdownReward", "countdown_reward"], "verifiers.puzzles.countdown"),
     **dict.fromkeys(["KnightsConfig", "KnightsKnaves", "knights_knaves_reward"], "verifiers.puzzles.knights"),
     "get_reward": "verifiers.registry",
+    "Router": "verifiers.router",
     **dict.fromkeys(["Gated", "WeightedSum"], "verifiers.shaping.combine"),
     **dict.fromkeys(
         [
@@ -122,6 +124,7 @@ __all__ = [
     "Reward",
     "RewardConfig",
     "RewardFunction",
+    "Router",
     "SandboxError",
     "Serial",
     "SoftOverlong",

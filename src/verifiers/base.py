@@ -632,12 +632,23 @@ class Batch:
         index, n = self._index, len(self._completions)
         if index is None:
             return nested_scores(reward, self._completions, self._columns, self.backend)
-        columns = {}
-        for key, values in self._columns.items():
-            if values is not None and not isinstance(values, (str, bytes, Mapping)) and _has_len(values, n):
-                values = [values[i] for i in index]
-            columns[key] = values
+        columns = subset_columns(self._columns, index, n)
         return nested_scores(reward, [self._completions[i] for i in index], columns, self.backend)
+
+
+def subset_columns(columns: Mapping[str, Any], index: Sequence[int], n: int) -> dict[str, Any]:
+    """The columns of rows ``index`` out of ``n``: every list with one value per row is picked
+    from; anything else (TRL's ``trainer_state``, ``log_metric``) is passed as it is.
+
+    >>> subset_columns({"solution": ["1", "2", "3"], "trainer_state": None}, [2, 0], 3)
+    {'solution': ['3', '1'], 'trainer_state': None}
+    """
+    out = {}
+    for key, values in columns.items():
+        if values is not None and not isinstance(values, (str, bytes, Mapping)) and _has_len(values, n):
+            values = [values[i] for i in index]
+        out[key] = values
+    return out
 
 
 def _has_none(values: Sequence[Any]) -> bool:

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO
 
 from verifiers._version import __version__
+from verifiers.engine.backends import Backend
 from verifiers.engine.pool import ProcessPool
 from verifiers.errors import ConfigError, InfrastructureError, VerifiersError
-from verifiers.registry import get_reward, names
+from verifiers.registry import get_reward, names, split_weight
 from verifiers.serve import add_serve_parser
 from verifiers.shaping.combine import WeightedSum
 from verifiers.types import Fault, Status, Verdict
@@ -68,14 +69,13 @@ class _Terminated(BaseException):
 
 
 def _parse_reward(spec: str) -> tuple[str, float]:
-    name, _, weight = spec.partition(":")
     try:
-        value = float(weight) if weight else 1.0
-    except ValueError:
-        raise UsageError(f"--reward {spec!r}: the weight after ':' must be a number") from None
+        name, value = split_weight(spec)
+    except ValueError as exc:
+        raise UsageError(f"--reward {exc}") from None
     if not math.isfinite(value):
         raise UsageError(f"--reward {spec!r}: the weight must be finite")
-    return name.strip(), value
+    return name, value
 
 
 def _parse_pairs(specs: list[str], flag: str) -> dict[str, str]:
@@ -96,21 +96,29 @@ def _config_value(text: str) -> Any:
         return text
 
 
-def build_reward(args: argparse.Namespace) -> tuple[WeightedSum, ProcessPool | None]:
+def build_reward(args: argparse.Namespace) -> tuple[WeightedSum, Backend | None]:
     """The weighted sum of the rewards named on the command line, with their options, and the
-    process pool it runs on when the options ask for one."""
+    backend it runs on when the options ask for one (a process pool, or Ray actors)."""
     specs = [_parse_reward(s) for s in (args.reward or ["accuracy"])]
     options: dict[str, dict[str, Any]] = {}
     for key, value in _parse_pairs(args.set or [], "--set").items():
-        reward_name, dot, option = key.partition(".")
+        reward_name, dot, option = key.rpartition(".")
         if not dot:
             raise UsageError(f"--set {key}=...: expected REWARD.OPTION=VALUE")
         options.setdefault(reward_name, {})[option] = _config_value(value)
     unknown = set(options) - {name for name, _ in specs}
     if unknown:
         raise UsageError(f"--set names rewards that are not scored: {', '.join(sorted(unknown))}")
-    backend = None
-    if args.jobs or args.timeout:
+    if getattr(args, "model", None):
+        options.setdefault("model", {}).setdefault("path", args.model)
+        if "model" not in {name for name, _ in specs}:
+            raise UsageError("--model names the model of the 'model' reward: add -r model[:WEIGHT]")
+    backend: Backend | None = None
+    if args.backend == "ray":
+        from verifiers.engine.ray_backend import Ray
+
+        backend = Ray(jobs=args.jobs or None, timeout=args.timeout, on_crash=args.on_crash)
+    elif args.jobs or args.timeout:
         backend = ProcessPool(jobs=args.jobs or 1, timeout=args.timeout, on_crash=args.on_crash)
     parts = []
     for name, weight in specs:
@@ -731,7 +739,8 @@ def add_scoring_options(parser: argparse.ArgumentParser, default: str = "accurac
     """The options that choose and run the rewards, shared by the commands that score rows."""
     parser.add_argument(
         "-r", "--reward", action="append", metavar="NAME[:WEIGHT]",
-        help=f"a reward to apply (repeatable; default: {default}). The total is the weighted sum.",
+        help=f"a reward to apply (repeatable; default: {default}). The total is the weighted sum. NAME is a "
+        "registered name (verify list) or module:attribute, a reward of your own (e.g. a Router)",
     )
     parser.add_argument(
         "-m", "--map", action="append", metavar="COLUMN=FIELD",
@@ -751,6 +760,15 @@ def add_scoring_options(parser: argparse.ArgumentParser, default: str = "accurac
     parser.add_argument(
         "--timeout", type=_positive_seconds, default=None,
         help="seconds per row, enforced in a worker process (implies at least one worker)",
+    )
+    parser.add_argument(
+        "--backend", choices=("pool", "ray"), default="pool",
+        help="where the workers run: processes on this machine (pool, default) or Ray actors (ray: the "
+        "'ray' extra; RAY_ADDRESS joins a cluster; --jobs then defaults to the cluster's CPUs)",
+    )
+    parser.add_argument(
+        "--model", metavar="PATH",
+        help="the reward model of the 'model' reward (-r model): a local Hugging Face model directory",
     )
     parser.add_argument(
         "--on-crash", choices=("raise", "skip"), default="raise",

@@ -14,7 +14,7 @@ from typing import Any
 
 from verifiers.errors import ConfigError, UnknownRewardError
 
-__all__ = ["get_reward", "names", "register", "resolve"]
+__all__ = ["get_reward", "names", "register", "resolve", "split_weight"]
 
 # name -> "module:ClassName" (a RewardFunction subclass) and a one-line description.
 _TABLE: dict[str, tuple[str, str]] = {}
@@ -53,8 +53,60 @@ def resolve(name: str) -> type:
 
 
 def get_reward(name: str, **config: Any) -> Any:
-    """An instance of the reward registered under ``name``, with config overrides."""
-    return resolve(name)(**config)
+    """An instance of the reward registered under ``name``, with config overrides.
+
+    ``name`` may also be ``"package.module:attribute"``: a reward of your own (an instance,
+    used as it is, or a class or factory, called with ``config``), e.g. a
+    :class:`~verifiers.Router` built in your code.
+
+    Raises:
+        UnknownRewardError: no such registered name.
+        ConfigError: the module or attribute cannot be loaded, config given for a ready-made
+            instance, or the attribute is not a reward.
+
+    >>> get_reward("verifiers:accuracy_reward").__name__
+    'accuracy'
+    """
+    if ":" not in name:
+        return resolve(name)(**config)
+    module, _, attr = name.partition(":")
+    try:
+        target: Any = importlib.import_module(module.strip())
+        for part in attr.strip().split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"reward {name!r}: cannot load it ({exc})") from None
+    from verifiers.types import Reward
+
+    if not isinstance(target, Reward) and callable(target):
+        try:
+            target = target(**config)
+        except TypeError as exc:
+            raise ConfigError(f"reward {name!r}: {exc}") from None
+    elif config:
+        raise ConfigError(f"reward {name!r} is a ready-made reward: it takes no options ({', '.join(config)})")
+    if not isinstance(target, Reward):
+        raise ConfigError(f"reward {name!r} is {target!r}, not a reward (one with __call__, score and __name__)")
+    return target
+
+
+def split_weight(item: str) -> tuple[str, float]:
+    """``NAME[:WEIGHT]`` as ``(name, weight)``; ``NAME`` may be ``module:attribute``.
+
+    >>> split_weight("format:0.2"), split_weight("mine.rewards:router"), split_weight("mine.rewards:router:2")
+    (('format', 0.2), ('mine.rewards:router', 1.0), ('mine.rewards:router', 2.0))
+
+    Raises:
+        ValueError: a registered name followed by something that is not a number.
+    """
+    head, colon, tail = item.strip().rpartition(":")
+    if colon:
+        try:
+            return head.strip(), float(tail)
+        except ValueError:
+            if ":" not in head and head.strip() in _TABLE:
+                raise ValueError(f"{item!r}: the weight after ':' must be a number") from None
+    return item.strip(), 1.0
 
 
 register("accuracy", "verifiers.math.reward:MathAccuracy", "math answer equals the 'solution' column")

@@ -74,6 +74,8 @@ class Status(str, Enum):
     """The reference (gold answer, language code, ...) cannot be used (data's fault)."""
     MALFORMED_INPUT = "malformed_input"
     """The input row itself could not be read, e.g. a malformed JSONL line (data's fault)."""
+    NO_ROUTE = "no_route"
+    """A :class:`~verifiers.Router` has no reward for this row's route and no default (data's fault)."""
     SKIPPED = "skipped"
     """A combination was skipped because a part of it was ``None`` (data's fault upstream)."""
     INFRA_ERROR = "infra_error"
@@ -105,6 +107,7 @@ _FAULTS = {
     Status.MISSING_COLUMN: Fault.DATA,
     Status.BAD_REFERENCE: Fault.DATA,
     Status.MALFORMED_INPUT: Fault.DATA,
+    Status.NO_ROUTE: Fault.DATA,
     Status.SKIPPED: Fault.DATA,
     Status.INFRA_ERROR: Fault.INFRA,
 }

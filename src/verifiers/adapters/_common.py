@@ -12,7 +12,7 @@ from typing import Any
 
 from verifiers.base import BaseReward
 from verifiers.errors import ConfigError, InputError, UnknownRewardError
-from verifiers.registry import get_reward, names
+from verifiers.registry import get_reward, names, split_weight
 from verifiers.types import Status, Verdict
 
 __all__ = ["STATUSES", "Spec", "build", "columns_for", "fill_none", "parse_spec"]
@@ -22,7 +22,8 @@ Spec = tuple[tuple[str, float], ...]
 
 
 def parse_spec(value: Any, where: str) -> Spec:
-    """A spec from ``"accuracy"``, ``"accuracy:1,format:0.2"`` or ``["accuracy", "format:0.2"]``.
+    """A spec from ``"accuracy"``, ``"accuracy:1,format:0.2"`` or ``["accuracy", "format:0.2"]``;
+    a name may be ``module:attribute`` (a reward of your own, e.g. a :class:`~verifiers.Router`).
 
     >>> parse_spec("accuracy:1, format:0.2", "test")
     (('accuracy', 1.0), ('format', 0.2))
@@ -38,14 +39,13 @@ def parse_spec(value: Any, where: str) -> Spec:
         raise ConfigError(f"{where}: rewards must be 'NAME[:WEIGHT],...' or a list of them, not {value!r}")
     spec = []
     for item in items:
-        name, _, weight = item.partition(":")
         try:
-            number = float(weight) if weight.strip() else 1.0
-        except ValueError:
-            raise ConfigError(f"{where}: {item!r}: the weight after ':' must be a number") from None
-        if not math.isfinite(number) or not name.strip():
+            name, number = split_weight(item)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        if not math.isfinite(number) or not name:
             raise ConfigError(f"{where}: {item!r}: expected NAME[:WEIGHT] with a finite weight")
-        spec.append((name.strip(), number))
+        spec.append((name, number))
     if not spec:
         raise ConfigError(f"{where}: no reward given")
     return tuple(spec)
@@ -61,7 +61,7 @@ def build(spec: Spec) -> BaseReward:
             is installed, a typo); the message lists the known names.
     """
     for name, _ in spec:
-        if name not in names():
+        if ":" not in name and name not in names():
             raise UnknownRewardError(
                 f"reward {name!r} is not available in this installation of verifiers (known: "
                 f"{', '.join(names())}); route its data source to another reward or install a "
@@ -91,7 +91,7 @@ def reference_column(reward: BaseReward) -> str | None:
     return reward.optional_columns[0] if reward.optional_columns else None
 
 
-def columns_for(reward: BaseReward, reference: Any, extra: Any = None) -> dict[str, Any]:
+def columns_for(reward: BaseReward, reference: Any, extra: Any = None, route: Any = None) -> dict[str, Any]:
     """One row's columns for ``reward`` from a trainer's reference and extra fields.
 
     A reference that is a mapping (or a JSON object in a string) whose keys name the reward's
@@ -99,7 +99,23 @@ def columns_for(reward: BaseReward, reference: Any, extra: Any = None) -> dict[s
     reference is the value of the reward's reference column (``solution`` for ``accuracy``,
     ``input_output`` for ``code``). Keys of ``extra`` that the reward reads fill in what the
     reference did not give.
+
+    A :class:`~verifiers.Router` (the reward, or a part of it) takes the row's route key from
+    ``route`` (verl's ``data_source``), else from ``extra`` or the reference's keys, and the
+    reference then fills the columns of the reward that key routes to.
     """
+    router = _router_in(reward)
+    if router is not None:
+        column = router.column
+        by_key = reference if isinstance(reference, Mapping) else _json_object(reference)
+        for source in (extra, by_key):
+            if route is None and isinstance(source, Mapping) and source.get(column) is not None:
+                route = _plain(source[column])
+        target = router.route(route) if route is not None else None
+        row = columns_for(target, reference, extra) if isinstance(target, BaseReward) else {}
+        if route is not None:
+            row[column] = route
+        return row
     wanted = (*reward.columns, *reward.optional_columns)
     row: dict[str, Any] = {}
     if isinstance(extra, Mapping):
@@ -113,6 +129,15 @@ def columns_for(reward: BaseReward, reference: Any, extra: Any = None) -> dict[s
     elif target is not None:
         row[target] = _plain(reference)
     return row
+
+
+def _router_in(reward: Any) -> Any:
+    from verifiers.router import Router
+
+    for part in (reward, *getattr(reward, "parts", ())):
+        if isinstance(part, Router):
+            return part
+    return None
 
 
 def _json_object(value: Any) -> Mapping[str, Any] | None:

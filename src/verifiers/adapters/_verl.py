@@ -9,6 +9,7 @@ from typing import Any
 from verifiers.adapters._common import Spec, build, columns_for, fill_none, parse_spec
 from verifiers.base import BaseReward
 from verifiers.errors import ConfigError, InputError
+from verifiers.router import match_route
 from verifiers.types import Status, Verdict
 
 __all__ = ["DEFAULT_ROUTES", "compute_score", "compute_score_async", "compute_score_batch"]
@@ -123,7 +124,7 @@ def compute_score_batch(
     for spec, rows in groups.items():
         reward = build(spec)
         verdicts = _score(reward, [solution_strs[i] for i in rows], [ground_truths[i] for i in rows],
-                          [extra_infos[i] for i in rows])
+                          [extra_infos[i] for i in rows], [data_sources[i] for i in rows])
         for i, verdict in zip(rows, verdicts):
             where = f"verl: data_source {data_sources[i]!r}, row {i}"
             score = fill_none(verdict, options.none, where)
@@ -131,8 +132,10 @@ def compute_score_batch(
     return out
 
 
-def _score(reward: BaseReward, texts: list[Any], references: list[Any], extras: list[Any]) -> list[Verdict]:
-    rows = [columns_for(reward, reference, extra) for reference, extra in zip(references, extras)]
+def _score(
+    reward: BaseReward, texts: list[Any], references: list[Any], extras: list[Any], sources: list[Any]
+) -> list[Verdict]:
+    rows = [columns_for(reward, *row) for row in zip(references, extras, sources)]
     columns: dict[str, list[Any]] = {}
     for name in (*reward.columns, *reward.optional_columns):
         if any(name in row for row in rows):
@@ -197,11 +200,9 @@ class _Options:
         if self.everything is not None:
             return self.everything
         key = str(data_source)
-        if key in self.routes:
-            return self.routes[key]
-        prefixes = [k for k in self.routes if k.endswith("*") and key.startswith(k[:-1])]
-        if prefixes:
-            return self.routes[max(prefixes, key=len)]
+        found = match_route(self.routes, key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
         if self.default is not None:
             return self.default
         raise ConfigError(
