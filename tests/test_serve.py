@@ -32,12 +32,12 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         require("starlette", "uvicorn", install="pip install 'reasoning-verifiers[serve]'")
         self.port = _free_port()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "verifiers", "serve", "--port", str(self.port), "--log-level", "warning", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -167,3 +167,30 @@ def test_ray_backend_with_a_deadline():
         assert health["status"] == "ok" and health["backend"].startswith("Ray(jobs=1, timeout=30.0")
     finally:
         assert server.stop() in (0, -signal.SIGTERM)
+
+
+def test_serves_a_router_of_your_own_with_options(tmp_path):
+    """`verify serve -r module:attr --set ...`: a Router built in the user's code; each row's
+    route comes from its JSON label; options reach the reward they name."""
+    (tmp_path / "served_routes.py").write_text(
+        "from verifiers import MathAccuracy, Router, format_reward\n"
+        "def make(low=0.0):\n"
+        "    return Router({'gsm8k': MathAccuracy(low=low)}, default=format_reward)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    server = Server("-r", "served_routes:make", "--set", "served_routes:make.low=-1", "--none", "-5", env=env)
+    try:
+        status, body = server.post({
+            "query": [PROMPT + "#### 2", PROMPT + "#### 3", PROMPT + "<think>x</think><answer>y</answer>", PROMPT],
+            "prompts": [PROMPT] * 4,
+            "labels": [
+                '{"data_source": "gsm8k", "solution": "2"}', '{"data_source": "gsm8k", "solution": "2"}',
+                '{"data_source": "chat"}', "2",
+            ],
+        })
+        assert status == 200, body
+        # right, wrong (low=-1 from --set), the default route (format), no route key (-5: --none)
+        assert body["rewards"] == [1.0, -1.0, 1.0, -5.0]
+        assert body["extra_logs"]["router/missing_column"] == [0.0, 0.0, 0.0, 1.0]
+    finally:
+        server.stop()

@@ -31,7 +31,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from verifiers.adapters._common import STATUSES, Spec, build, columns_for, fill_none, parse_spec
+from verifiers.adapters._common import STATUSES, Options, Spec, add_prompts, build, columns_for, fill_none, parse_spec
 from verifiers.adapters._openrlhf import END_TOKENS, _score_parts, response_of
 from verifiers.errors import ConfigError, InputError, require
 
@@ -43,7 +43,10 @@ class ServeConfig:
     """Settings of the reward server.
 
     Args:
-        rewards: The rewards and weights (``(("accuracy", 1.0),)``).
+        rewards: The rewards and weights (``(("accuracy", 1.0),)``); a name may be
+            ``module:attribute``, a reward of your own (a :class:`~verifiers.Router`, a
+            ``ModelReward``).
+        options: Config options of the rewards by name (``(("model", "path", "/rm"),)``).
         none: What a row without a usable reference gets: ``"raise"`` (the request gets 422)
             or a number.
         jobs: Worker processes, or Ray actors (0: grade in the server's threads, no deadline).
@@ -61,6 +64,7 @@ class ServeConfig:
     """
 
     rewards: Spec = (("accuracy", 1.0),)
+    options: Options = ()
     none: Any = "raise"
     jobs: int = 0
     timeout: float | None = None
@@ -124,7 +128,7 @@ class Server:
 
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
-        reward = build(config.rewards)
+        reward = build(config.rewards, config.options)
         self.pool: Any = None
         if config.jobs:
             import copy
@@ -206,6 +210,7 @@ class Server:
         labels = labels if labels is not None else [None] * n
         texts = [response_of(q, p, self.config.end_tokens) for q, p in zip(queries, prompts)]
         rows = [columns_for(self.reward, label) for label in labels]
+        add_prompts(self.reward, rows, prompts)
         return texts, rows
 
     async def _run(self) -> None:
@@ -357,8 +362,14 @@ def add_serve_parser(sub: Any) -> None:
     )
     parser.add_argument(
         "-r", "--reward", action="append", metavar="NAME[:WEIGHT]",
-        help="a reward to apply (repeatable; default: accuracy). The total is the weighted sum.",
+        help="a reward to apply (repeatable; default: accuracy). The total is the weighted sum. NAME is a "
+        "registered name or module:attribute (a Router, a ModelReward of your own)",
     )
+    parser.add_argument(
+        "--set", action="append", metavar="REWARD.OPTION=VALUE",
+        help="set a reward's config option, e.g. accuracy.low=-1 (JSON values)",
+    )
+    parser.add_argument("--model", metavar="PATH", help="the reward model of the 'model' reward (-r model)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: 0, in threads)")
@@ -389,8 +400,21 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
             raise ConfigError(f"--none must be 'raise' or a number, not {none!r}") from None
         if not math.isfinite(none):
             raise ConfigError("--none must be finite")
+    options: list[tuple[str, str, Any]] = []
+    for item in args.set or []:
+        key, eq, value = item.partition("=")
+        name, dot, option = key.strip().rpartition(".")
+        if not (eq and dot and name and option):
+            raise ConfigError(f"--set {item!r}: expected REWARD.OPTION=VALUE")
+        try:
+            options.append((name, option, json.loads(value)))
+        except ValueError:
+            options.append((name, option, value))
+    if args.model:
+        options.append(("model", "path", args.model))
     return ServeConfig(
         rewards=parse_spec(args.reward or ["accuracy"], "--reward"),
+        options=tuple(options),
         none=none,
         jobs=args.jobs,
         timeout=args.timeout,
@@ -405,7 +429,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    build(config.rewards)  # an unknown reward is a usage error before the server starts
+    build(config.rewards, config.options)  # an unknown reward is a usage error before the server starts
     serve(config, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

@@ -15,7 +15,7 @@ from verifiers.errors import ConfigError, InputError, UnknownRewardError
 from verifiers.registry import get_reward, names, split_weight
 from verifiers.types import Status, Verdict
 
-__all__ = ["STATUSES", "Spec", "build", "columns_for", "fill_none", "parse_spec"]
+__all__ = ["STATUSES", "Options", "Spec", "build", "columns_for", "fill_none", "parse_spec"]
 
 #: ``(("accuracy", 1.0), ("format", 0.2))``: rewards and their weights.
 Spec = tuple[tuple[str, float], ...]
@@ -51,15 +51,24 @@ def parse_spec(value: Any, where: str) -> Spec:
     return tuple(spec)
 
 
-@functools.lru_cache(maxsize=64)
-def build(spec: Spec) -> BaseReward:
-    """The reward of a spec (one reward, or a ``WeightedSum`` named ``total``), built once per
-    process and spec.
+#: ``(("model", "path", "/models/rm"), ...)``: config options of named rewards.
+Options = tuple[tuple[str, str, Any], ...]
+
+
+def build(spec: Spec, options: Options = ()) -> BaseReward:
+    """The reward of a spec (one reward, or a ``WeightedSum`` named ``total``), with config
+    options by reward name, built once per process, spec and options.
 
     Raises:
         UnknownRewardError: a name that is not registered (``code`` before the code reward
             is installed, a typo); the message lists the known names.
+        ConfigError: an option for a reward that is not in the spec, or one it does not take.
     """
+    return _build(spec, json.dumps(options, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _build(spec: Spec, options_json: str) -> BaseReward:
     for name, _ in spec:
         if ":" not in name and name not in names():
             raise UnknownRewardError(
@@ -67,11 +76,17 @@ def build(spec: Spec) -> BaseReward:
                 f"{', '.join(names())}); route its data source to another reward or install a "
                 "version that has it"
             )
+    config: dict[str, dict[str, Any]] = {}
+    for name, option, value in json.loads(options_json):
+        if name not in {n for n, _ in spec}:
+            raise ConfigError(f"an option is set for {name!r}, which is not among the rewards ({option}={value!r})")
+        config.setdefault(name, {})[option] = value
     if len(spec) == 1 and spec[0][1] == 1.0:
-        return get_reward(spec[0][0])  # type: ignore[no-any-return]
+        return get_reward(spec[0][0], **config.get(spec[0][0], {}))  # type: ignore[no-any-return]
     from verifiers.shaping.combine import WeightedSum
 
-    return WeightedSum([(get_reward(name), weight) for name, weight in spec], name="total")
+    parts = [(get_reward(name, **config.get(name, {})), weight) for name, weight in spec]
+    return WeightedSum(parts, name="total")
 
 
 #: Where a single reference goes for a reward whose columns are all optional (its first
@@ -129,6 +144,15 @@ def columns_for(reward: BaseReward, reference: Any, extra: Any = None, route: An
     elif target is not None:
         row[target] = _plain(reference)
     return row
+
+
+def add_prompts(reward: BaseReward, rows: list[dict[str, Any]], prompts: Sequence[Any]) -> None:
+    """Give each row its prompt as TRL's ``prompts`` column, where the reward reads one (a
+    learned reward model scores the prompt with the response)."""
+    if "prompts" in (*reward.columns, *reward.optional_columns):
+        for row, prompt in zip(rows, prompts):
+            if prompt is not None:
+                row["prompts"] = prompt
 
 
 def _router_in(reward: Any) -> Any:

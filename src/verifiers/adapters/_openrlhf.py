@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from verifiers.adapters._common import STATUSES, Spec, build, columns_for, fill_none, parse_spec
+from verifiers.adapters._common import STATUSES, Spec, add_prompts, build, columns_for, fill_none, parse_spec
 from verifiers.base import BaseReward
 from verifiers.errors import ConfigError, InputError, require
 from verifiers.types import Verdict
@@ -135,6 +135,7 @@ def score_queries(
     for query, prompt in zip(queries, prompts):
         texts.append(response_of(query, prompt, config.end_tokens) if isinstance(query, str) else query)
     rows = [columns_for(reward, label) for label in labels]
+    add_prompts(reward, rows, prompts)
     columns = {
         name: [row.get(name) for row in rows]
         for name in (*reward.columns, *reward.optional_columns) if any(name in row for row in rows)
