@@ -162,3 +162,67 @@ def test_close_from_another_thread_stops_a_running_map():
     assert not thread.is_alive() and len(errors) == 1
     assert Toy(backend=p)(["ok"], target=["ok"]) == [1.0]  # the pool is usable again
     p.close()
+
+
+# -- concurrent calls on one pool ---------------------------------------------------------------
+
+
+def _in_thread(fn):
+    """Run ``fn`` in a thread; returns a function that joins it and gives (result, error, end time)."""
+    import threading
+    import time
+
+    box: dict = {}
+
+    def run():
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            box["error"] = exc
+        box["end"] = time.monotonic()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def join(timeout=120):
+        thread.join(timeout)
+        assert not thread.is_alive(), "the call did not return"
+        return box.get("result"), box.get("error"), box["end"]
+
+    return join
+
+
+def test_a_slow_call_does_not_hold_up_a_fast_one():
+    """Two threads share a pool of 2: a call whose rows sleep 3 s, then one of fast rows. The
+    fast call gets a worker in turn and returns long before the slow one (it used to wait)."""
+    import time
+
+    with ProcessPool(jobs=2, timeout=30) as p:
+        Toy(backend=p)(["warm", "up"], target=["x", "y"])  # both workers started
+        slow = _in_thread(lambda: Toy(backend=p)(["sleep:3"] * 4, target=["x"] * 4))
+        time.sleep(0.3)
+        fast = _in_thread(lambda: Toy(backend=p)([str(i) for i in range(20)], target=[str(i) for i in range(20)]))
+        fast_result, fast_error, fast_end = fast()
+        slow_result, slow_error, slow_end = slow()
+    assert fast_error is None and slow_error is None
+    assert fast_result == [1.0] * 20 and slow_result == [0.0] * 4
+    assert slow_end - fast_end > 1.5  # the fast call finished while the slow rows still slept
+
+
+def test_concurrent_calls_get_their_own_results_and_errors():
+    """Many threads at once: each gets its own rows back in order; a crash (on_crash='raise')
+    raises in the call whose row crashed, and the others are graded."""
+    with ProcessPool(jobs=2, timeout=30) as p:
+        joins = []
+        for t in range(6):
+            texts = [f"{t}-{i}" for i in range(15)]
+            targets = [f"{t}-{i}" if i % 2 else "no" for i in range(15)]
+            joins.append((t, _in_thread(lambda texts=texts, targets=targets: Toy(backend=p)(texts, target=targets))))
+        crash = _in_thread(lambda: Toy(backend=p)(["a", "crash", "b"], target=["a", "a", "a"]))
+        for _, join in joins:
+            result, error, _ = join()
+            assert error is None
+            assert result == [1.0 if i % 2 else 0.0 for i in range(15)]
+        _, error, _ = crash()
+        assert isinstance(error, WorkerCrashed) and error.index == 1
+        assert Toy(backend=p)(["ok"], target=["ok"]) == [1.0]  # the pool still works

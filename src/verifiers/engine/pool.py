@@ -152,6 +152,7 @@ class _Worker:
         self.ready = False
         self.known: set[bytes] = set()
         self.chunk: list[int] | None = None  # indices of the items it is grading
+        self.call: _Call | None = None  # the call those items belong to
 
     def send_kill(self) -> None:
         """SIGKILL to the worker's process group (what its row started dies too), then to it."""
@@ -197,6 +198,29 @@ _GUARD_HINT = (
 )
 
 
+class _Call:
+    """One :meth:`ProcessPool.map` call in progress: its items, what is left, its outcome."""
+
+    __slots__ = ("blob", "done", "error", "items", "key", "left", "out", "pending")
+
+    def __init__(self, key: bytes, blob: bytes, items: list[Any]) -> None:
+        self.key, self.blob, self.items = key, blob, items
+        self.out: list[Any] = [None] * len(items)
+        self.done = [False] * len(items)
+        self.left = len(items)
+        self.pending: deque[int] = deque(range(len(items)))
+        self.error: BaseException | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.left == 0 or self.error is not None
+
+    def fail(self, error: BaseException) -> None:
+        if self.error is None:
+            self.error = error
+        self.pending.clear()
+
+
 class ProcessPool:
     """Grade on long-lived worker processes, each item with its own deadline.
 
@@ -216,10 +240,13 @@ class ProcessPool:
             per worker, at most 64, so chunks shrink towards the end of a call).
         start_method: ``"spawn"`` (default; safe next to trainer threads) or ``"forkserver"``.
 
-    The workers start on first use and serve every later call on this object (calls from
-    several threads take turns); a pickled copy starts its own. Call :meth:`close` (or use the
-    pool as a context manager) to stop them; they also stop when the pool is garbage-collected
-    or the process exits.
+    The workers start on first use and serve every later call on this object. Calls from
+    several threads (concurrent batches of an async trainer, requests of ``verify serve``)
+    share the workers: their chunks are handed out in turn, so a call with slow rows does not
+    hold up a later one with fast rows; an error (a crash, a bug in the function) is raised in
+    the call whose item caused it, and the other calls go on. A pickled copy starts its own
+    workers. Call :meth:`close` (or use the pool as a context manager) to stop them; they also
+    stop when the pool is garbage-collected or the process exits.
 
     In a script, create and use the pool under ``if __name__ == "__main__":``: the workers are
     spawned, and a spawned process imports the main module again.
@@ -248,8 +275,15 @@ class ProcessPool:
         self.on_crash = on_crash
         self.chunk_size = chunk_size
         self.start_method = start_method
+        self._setup()
+
+    def _setup(self) -> None:
         self._workers: list[_Worker] = []
-        self._lock = threading.Lock()
+        self._cond = threading.Condition(threading.Lock())
+        self._calls: list[_Call] = []  # calls with items not yet finished, in turn order
+        self._turn = 0
+        self._driver: _Call | None = None  # the call whose thread runs the scheduler
+        self._wake_r, self._wake_w = multiprocessing.Pipe(duplex=False)  # a new call wakes the driver
         self._closing = False
         self._finalizer = weakref.finalize(self, _stop_all, self._workers)
 
@@ -261,25 +295,43 @@ class ProcessPool:
             os._exit(_EXIT_BOOTSTRAP)  # we are a worker re-running a main script without the guard
         blob = pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
         key = hashlib.blake2b(blob, digest_size=16).digest()
-        with self._lock:
-            self._closing = False
-            return self._map(key, blob, list(items))
+        call = _Call(key, blob, list(items))
+        with self._cond:
+            if self._driver is None:
+                self._closing = False
+            self._calls.append(call)
+            if self._driver is not None:
+                with contextlib.suppress(OSError):
+                    self._wake_w.send_bytes(b"!")
+            try:
+                while not call.finished and self._driver is not None:
+                    self._cond.wait()
+            except BaseException as exc:  # Ctrl-C while another thread grades: this call is dropped
+                call.fail(exc)
+                raise
+            if not call.finished:
+                self._driver = call
+        if not call.finished:
+            self._drive(call)
+        if call.error is not None:
+            raise call.error
+        return call.out
 
     def close(self) -> None:
         """Stop the worker processes (a later :meth:`map` starts new ones).
 
         Called while another thread is in :meth:`map` (e.g. on Ctrl-C), it kills the workers
-        at once, and that :meth:`map` raises :class:`~verifiers.errors.InfrastructureError`.
+        at once, and the calls in progress raise :class:`~verifiers.errors.InfrastructureError`.
         """
-        if self._lock.acquire(blocking=False):
-            try:
+        with self._cond:
+            if self._driver is None:
                 _stop_all(self._workers)
-            finally:
-                self._lock.release()
-            return
-        self._closing = True
-        for worker in list(self._workers):
-            worker.send_kill()
+                return
+            self._closing = True
+            for worker in list(self._workers):
+                worker.send_kill()
+            with contextlib.suppress(OSError):
+                self._wake_w.send_bytes(b"!")
 
     def __enter__(self) -> ProcessPool:
         return self
@@ -288,22 +340,51 @@ class ProcessPool:
         self.close()
 
     def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        for name in ("_workers", "_lock", "_finalizer"):
-            del state[name]
-        return state
+        keep = ("jobs", "timeout", "on_crash", "chunk_size", "start_method")
+        return {name: self.__dict__[name] for name in keep}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._workers = []
-        self._lock = threading.Lock()
-        self._closing = False
-        self._finalizer = weakref.finalize(self, _stop_all, self._workers)
+        self._setup()
 
     def __repr__(self) -> str:
         return f"ProcessPool(jobs={self.jobs}, timeout={self.timeout}, on_crash={self.on_crash!r})"
 
     # -- the scheduler ---------------------------------------------------------------------------------
+    def _drive(self, mine: _Call) -> None:
+        """Run the scheduler, for every call in progress, until ``mine`` is finished; then hand
+        the scheduler to the thread of another call still in progress."""
+        try:
+            while not mine.finished:
+                self._round()
+        except BaseException as exc:  # Ctrl-C in this thread, a scheduling bug: busy workers go
+            with self._cond:
+                for worker in [w for w in self._workers if w.chunk is not None or not w.ready]:
+                    call, chunk = worker.call, worker.chunk or []
+                    worker.call = worker.chunk = None
+                    if call is not None and call is not mine:
+                        call.pending.extendleft(reversed([i for i in chunk if not call.done[i]]))
+                    self._retire(worker)
+                mine.fail(exc)
+                if isinstance(exc, InfrastructureError) and self._closing:
+                    for call in self._calls:
+                        call.fail(exc)
+            if mine.error is not exc:
+                raise
+        finally:
+            with self._cond:
+                self._calls = [c for c in self._calls if not c.finished]
+                self._driver = None
+                if self._calls and not self._closing:
+                    self._drained()
+                self._cond.notify_all()
+
+    def _drained(self) -> None:
+        """Drop the wake-up bytes of calls that are already known (the next driver sees them)."""
+        with contextlib.suppress(OSError, EOFError):
+            while self._wake_r.poll():
+                self._wake_r.recv_bytes()
+
     def _chunk_size(self, waiting: int) -> int:
         """Items in the next chunk: a share of what is still waiting, so chunks shrink towards
         the end and one slow row cannot leave a worker with a long tail (guided scheduling)."""
@@ -320,44 +401,66 @@ class ProcessPool:
         worker.kill()
         self._workers.remove(worker)
 
-    def _map(self, key: bytes, blob: bytes, items: list[Any]) -> list[Any]:
-        n = len(items)
-        pending: deque[int] = deque(range(n))
-        out: list[Any] = [None] * n
-        done = [False] * n
-        left = n
-        while len(self._workers) < min(self.jobs, len(pending)):
-            self._start_worker()
-        try:
-            while left:
-                for worker in self._workers:
-                    if worker.ready and worker.chunk is None and pending:
-                        size = min(self._chunk_size(len(pending)), len(pending))
-                        chunk = [pending.popleft() for _ in range(size)]
-                        worker.chunk = chunk
-                        worker.conn.send((key, None if key in worker.known else blob, [items[i] for i in chunk]))
-                        worker.known.add(key)
-                busy = [w for w in self._workers if w.chunk is not None or not w.ready]
-                if not busy:  # pragma: no cover - a scheduling bug, never a silent hang
-                    raise InfrastructureError(f"process pool: {left} items left and no worker busy")
-                ready = multiprocessing.connection.wait(
-                    [w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=self._wait_time(busy)
-                )
-                if self._closing:
-                    raise InfrastructureError("the process pool was closed while it was grading")
-                for worker in busy:
-                    if worker.conn in ready or worker.process.sentinel in ready:
-                        left -= self._collect(worker, out, done, pending)
-                if self.timeout is not None:
-                    left -= self._enforce_deadlines(out, done, pending)
-                working = sum(w.chunk is not None for w in self._workers)
-                while len(self._workers) < min(self.jobs, len(pending) + working):
-                    self._start_worker()
-        except BaseException:
-            for worker in [w for w in self._workers if w.chunk is not None or not w.ready]:
-                self._retire(worker)
-            raise
-        return out
+    def _fail(self, call: _Call, error: BaseException) -> None:
+        """End ``call`` with ``error``; the workers still grading its items are stopped (an
+        item of a call that is over may never end)."""
+        call.fail(error)
+        for worker in [w for w in self._workers if w.call is call]:
+            worker.call = worker.chunk = None
+            self._retire(worker)
+
+    def _next_call(self) -> _Call | None:
+        """The next call, in turn, with items waiting to be sent."""
+        calls = self._calls
+        for step in range(len(calls)):
+            call = calls[(self._turn + step) % len(calls)]
+            if call.pending and not call.finished:
+                self._turn = (self._turn + step + 1) % len(calls)
+                return call
+        return None
+
+    def _round(self) -> None:
+        """Hand chunks to idle workers, wait for a message, a death, a deadline or a new call,
+        and deal with it."""
+        with self._cond:
+            self._calls = [c for c in self._calls if not c.finished]
+            calls = list(self._calls)
+            if self._closing:
+                raise InfrastructureError("the process pool was closed while it was grading")
+            waiting = sum(len(c.pending) for c in calls)
+            working = sum(w.chunk is not None for w in self._workers)
+            while len(self._workers) < min(self.jobs, waiting + working):
+                self._start_worker()
+            for worker in self._workers:
+                if worker.ready and worker.chunk is None:
+                    call = self._next_call()
+                    if call is None:
+                        break
+                    size = min(self._chunk_size(sum(len(c.pending) for c in calls)), len(call.pending))
+                    chunk = [call.pending.popleft() for _ in range(size)]
+                    worker.call, worker.chunk = call, chunk
+                    blob = None if call.key in worker.known else call.blob
+                    worker.conn.send((call.key, blob, [call.items[i] for i in chunk]))
+                    worker.known.add(call.key)
+            busy = [w for w in self._workers if w.chunk is not None or not w.ready]
+        if not busy:  # pragma: no cover - a scheduling bug, never a silent hang
+            raise InfrastructureError(f"process pool: {waiting} items waiting and no worker busy")
+        ready = multiprocessing.connection.wait(
+            [w.conn for w in busy] + [w.process.sentinel for w in busy] + [self._wake_r],
+            timeout=self._wait_time(busy),
+        )
+        with self._cond:
+            if self._wake_r in ready:
+                self._drained()
+            if self._closing:
+                raise InfrastructureError("the process pool was closed while it was grading")
+            for worker in busy:
+                retired = worker not in self._workers  # stopped with a failed call, this round
+                if not retired and (worker.conn in ready or worker.process.sentinel in ready):
+                    self._collect(worker)
+            if self.timeout is not None:
+                self._enforce_deadlines()
+            self._cond.notify_all()
 
     def _wait_time(self, busy: list[_Worker]) -> float | None:
         if self.timeout is None:
@@ -366,67 +469,78 @@ class ProcessPool:
         ends = [w.state[1] + self.timeout for w in busy if w.chunk is not None and w.state[0] >= 0]
         return max(0.005, min(ends) - now + 0.001) if ends else self.timeout
 
-    def _collect(self, worker: _Worker, out: list[Any], done: list[bool], pending: deque[int]) -> int:
-        """Read what ``worker`` sent, or deal with its death; the number of items finished."""
+    def _collect(self, worker: _Worker) -> None:
+        """Read what ``worker`` sent, or deal with its death."""
         try:
             if worker.conn.poll():
                 message = worker.conn.recv()
                 if message == "ready":
                     worker.ready = True
-                    return 0
-                chunk, worker.chunk = worker.chunk or [], None
+                    return
+                call, chunk = worker.call, worker.chunk or []
+                worker.call = worker.chunk = None
+                if call is None or call.finished:
+                    return
                 for index, (ok, value) in zip(chunk, message):
                     if not ok:
-                        raise value
-                    out[index], done[index] = value, True
-                return len(chunk)
+                        self._fail(call, value)
+                        return
+                    if not call.done[index]:
+                        call.out[index], call.done[index] = value, True
+                        call.left -= 1
+                return
         except (EOFError, OSError):
             pass  # the pipe is closed: the worker died
         else:
             if worker.process.is_alive():  # pragma: no cover - woken without a message
-                return 0
+                return
         worker.process.join(timeout=5)
         code = worker.process.exitcode
         if not worker.ready:
             self._retire(worker)
-            if code == _EXIT_BOOTSTRAP:
-                raise InfrastructureError(_GUARD_HINT)
-            raise WorkerCrashed(f"a worker process failed to start (exit code {code})")
-        return self._lost_worker(worker, out, done, pending, timed_out=False)
+            error: Exception = (
+                InfrastructureError(_GUARD_HINT) if code == _EXIT_BOOTSTRAP
+                else WorkerCrashed(f"a worker process failed to start (exit code {code})")
+            )
+            for call in self._calls:
+                self._fail(call, error)
+            return
+        self._lost_worker(worker, timed_out=False)
 
-    def _enforce_deadlines(self, out: list[Any], done: list[bool], pending: deque[int]) -> int:
-        finished = 0
+    def _enforce_deadlines(self) -> None:
         now = time.monotonic()
         assert self.timeout is not None
         for worker in list(self._workers):
             position = int(worker.state[0])
             if worker.chunk is not None and position >= 0 and now - worker.state[1] > self.timeout:
-                finished += self._lost_worker(worker, out, done, pending, timed_out=True)
-        return finished
+                self._lost_worker(worker, timed_out=True)
 
-    def _lost_worker(
-        self, worker: _Worker, out: list[Any], done: list[bool], pending: deque[int], *, timed_out: bool
-    ) -> int:
+    def _lost_worker(self, worker: _Worker, *, timed_out: bool) -> None:
         """``worker`` was killed (deadline) or died: its current item gets its outcome, the rest
-        of its chunk goes back to the queue, and it is replaced on the next round."""
-        chunk, worker.chunk = worker.chunk or [], None
+        of its chunk goes back to its call's queue, and it is replaced on the next round."""
+        call, chunk = worker.call, worker.chunk or []
+        worker.call = worker.chunk = None
         position = int(worker.state[0])
         code = worker.process.exitcode
         self._retire(worker)
-        if not chunk:
-            return 0
+        if call is None or not chunk or call.finished:
+            return
         if not 0 <= position < len(chunk):  # died between items: nobody is to blame, grade them again
-            pending.extendleft(reversed(chunk))
-            return 0
+            call.pending.extendleft(reversed([i for i in chunk if not call.done[i]]))
+            return
         index = chunk[position]
-        rest = [i for i in chunk if i != index and not done[i]]
+        rest = [i for i in chunk if i != index and not call.done[i]]
         if rest:
-            pending.extendleft(reversed(rest))
+            call.pending.extendleft(reversed(rest))
+        if call.done[index]:
+            return
         if timed_out:
-            out[index], done[index] = TimedOut(self.timeout), True
-            return 1
+            call.out[index], call.done[index] = TimedOut(self.timeout), True
+            call.left -= 1
+            return
         message = f"worker died while grading item {index} (exit code {code})"
         if self.on_crash == "raise":
-            raise WorkerCrashed(message, index=index)
-        out[index], done[index] = Crashed(message), True
-        return 1
+            self._fail(call, WorkerCrashed(message, index=index))
+            return
+        call.out[index], call.done[index] = Crashed(message), True
+        call.left -= 1
