@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from verifiers.puzzles.countdown import CountdownConfig, CountdownReward, countdown_reward
     from verifiers.puzzles.knights import KnightsConfig, KnightsKnaves, knights_knaves_reward
     from verifiers.registry import get_reward
+    from verifiers.remote import RemoteConfig, RemoteReward
     from verifiers.shaping.combine import Gated, WeightedSum
     from verifiers.shaping.format import (
         FormatReward,
@@ -74,6 +75,7 @@ _WHERE = {
     **dict.fromkeys(["CountdownConfig", "CountdownReward", "countdown_reward"], "verifiers.puzzles.countdown"),
     **dict.fromkeys(["KnightsConfig", "KnightsKnaves", "knights_knaves_reward"], "verifiers.puzzles.knights"),
     "get_reward": "verifiers.registry",
+    **dict.fromkeys(["RemoteConfig", "RemoteReward"], "verifiers.remote"),
     **dict.fromkeys(["Gated", "WeightedSum"], "verifiers.shaping.combine"),
     **dict.fromkeys(
         [
@@ -118,6 +120,8 @@ __all__ = [
     "Message",
     "ProcessPool",
     "Ray",
+    "RemoteConfig",
+    "RemoteReward",
     "RepetitionPenalty",
     "Reward",
     "RewardConfig",
