@@ -403,7 +403,8 @@ def test_config_and_registry():
     with pytest.raises(ConfigError, match="url"):
         RemoteReward()
     for bad in [{"url": "ftp://h/x"}, {"url": "h:8000"}, {"batch_size": 0}, {"concurrency": 0}, {"retries": -1},
-                {"timeout": 0}, {"on_error": "ignore"}, {"headers": {"X": "a\r\nB: c"}}, {"label_column": ""}]:
+                {"timeout": 0}, {"on_error": "ignore"}, {"headers": {"X": "a\r\nB: c"}}, {"label_column": ""},
+                {"headers": "Authorization: x"}, {"headers": {"X": 1}}, {"headers": [("X",)]}]:
         with pytest.raises(ConfigError):
             RemoteReward(**{"url": "http://h/r", **bad})
 

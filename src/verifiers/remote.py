@@ -118,7 +118,10 @@ class RemoteConfig(RewardConfig):
         elif isinstance(self.headers, list):
             object.__setattr__(self, "headers", tuple(tuple(pair) for pair in self.headers))
         super().__post_init__()
-        for key, value in self.headers:
+        pairs = self.headers if isinstance(self.headers, tuple) else None
+        if pairs is None or not all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
+            raise ConfigError(f"RemoteConfig.headers must be a dict of header names to values, not {self.headers!r}")
+        for key, value in pairs:
             if not (isinstance(key, str) and isinstance(value, str) and key.strip()):
                 raise ConfigError("RemoteConfig.headers must map header names to string values")
             if any(c in key + value for c in "\r\n\0"):
