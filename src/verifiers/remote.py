@@ -156,7 +156,11 @@ class RemoteReward(BatchReward[RemoteConfig]):
         config: A :class:`RemoteConfig`; keyword arguments override its fields.
 
     Raises:
-        ConfigError: no ``url``; a field out of range.
+        ConfigError: no ``url``; a field out of range. When called: a 4xx other than 408, 413,
+            422 and 429 (wrong URL, credentials or server).
+        InfrastructureError: when called with ``on_error="raise"``: no usable answer after the
+            retries.
+        InputError: when called with ``on_reject="raise"``: the server rejected rows (422).
 
     >>> reward = RemoteReward(url="http://localhost:8000/get_reward", headers={"Authorization": "Bearer s3cret"})
     >>> reward.__name__, reward.columns, reward.optional_columns, reward.reward_range
