@@ -36,7 +36,7 @@ def pool():
 def test_every_registered_reward_is_one_of_the_two_kernel_kinds():
     """Per-row kernels run on the backend with deadlines; vectorized ones are bounded and local."""
     for name in names():
-        reward = get_reward(name)
+        reward = get_reward(name, **({"url": "http://localhost/get_reward"} if name == "remote" else {}))
         assert isinstance(reward, (RowReward, BatchReward)), name
         for klass in type(reward).__mro__:  # nobody below the base class overrides the batch path
             if klass is RewardFunction:

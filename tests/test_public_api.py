@@ -5,7 +5,7 @@ import verifiers
 EXPECTED = {
     "BackendUnavailable", "Completion", "ConfigError", "Fault", "InfrastructureError",
     "InputError", "MathAccuracy", "MathConfig", "Message", "ProcessPool", "Ray", "Reward", "RewardConfig",
-    "RewardFunction", "BaseReward", "AsyncReward",
+    "RewardFunction", "BaseReward", "AsyncReward", "RemoteConfig", "RemoteReward",
     "SandboxError", "Serial", "Status", "UnknownRewardError", "Verdict", "VerifiersError",
     "WorkerCrashed", "__version__", "accuracy_reward", "get_reward",
     "Gated", "WeightedSum", "Router",

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from verifiers.puzzles.countdown import CountdownConfig, CountdownReward, countdown_reward
     from verifiers.puzzles.knights import KnightsConfig, KnightsKnaves, knights_knaves_reward
     from verifiers.registry import get_reward
+    from verifiers.remote import RemoteConfig, RemoteReward
     from verifiers.router import Router
     from verifiers.shaping.combine import Gated, WeightedSum
     from verifiers.shaping.format import (
@@ -75,6 +76,7 @@ _WHERE = {
     **dict.fromkeys(["CountdownConfig", "CountdownReward", "countdown_reward"], "verifiers.puzzles.countdown"),
     **dict.fromkeys(["KnightsConfig", "KnightsKnaves", "knights_knaves_reward"], "verifiers.puzzles.knights"),
     "get_reward": "verifiers.registry",
+    **dict.fromkeys(["RemoteConfig", "RemoteReward"], "verifiers.remote"),
     "Router": "verifiers.router",
     **dict.fromkeys(["Gated", "WeightedSum"], "verifiers.shaping.combine"),
     **dict.fromkeys(
@@ -120,6 +122,8 @@ __all__ = [
     "Message",
     "ProcessPool",
     "Ray",
+    "RemoteConfig",
+    "RemoteReward",
     "RepetitionPenalty",
     "Reward",
     "RewardConfig",
