@@ -535,8 +535,9 @@ def cmd_score(args: argparse.Namespace) -> int:
             partial = out.abandon()
             where = f", into {partial} ({out.path} was left unchanged)" if partial else ""
             err.write(
-                f"verify: {tally.rows} rows were written before it{where}; "
-                "rerun with --on-crash skip to keep going with null rewards\n"
+                f"verify: {tally.rows} rows were written before it{where}; to keep going with null "
+                "rewards, rerun with --on-crash skip (a crashed worker) or the reward's own option "
+                "(e.g. --set remote.on_error=skip)\n"
             )
         else:
             out.commit()
