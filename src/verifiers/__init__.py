@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         WorkerCrashed,
     )
     from verifiers.math import MathAccuracy, MathConfig, accuracy_reward
+    from verifiers.models import ModelConfig, ModelReward
     from verifiers.puzzles.choice import ChoiceConfig, ChoiceReward, choice_reward
     from verifiers.puzzles.countdown import CountdownConfig, CountdownReward, countdown_reward
     from verifiers.puzzles.knights import KnightsConfig, KnightsKnaves, knights_knaves_reward
@@ -72,6 +73,8 @@ _WHERE = {
         "verifiers.errors",
     ),
     **dict.fromkeys(["MathAccuracy", "MathConfig", "accuracy_reward"], "verifiers.math.reward"),
+    # a learned reward model (the [model] extra); resolvable here, not yet listed in __all__
+    **dict.fromkeys(["ModelConfig", "ModelReward"], "verifiers.models.hf"),
     **dict.fromkeys(["ChoiceConfig", "ChoiceReward", "choice_reward"], "verifiers.puzzles.choice"),
     **dict.fromkeys(["CountdownConfig", "CountdownReward", "countdown_reward"], "verifiers.puzzles.countdown"),
     **dict.fromkeys(["KnightsConfig", "KnightsKnaves", "knights_knaves_reward"], "verifiers.puzzles.knights"),

@@ -5,6 +5,18 @@
 True
 >>> get_reward("accuracy").signature().startswith("accuracy|")
 True
+
+Some rewards cannot be built from their defaults alone: ``"model"`` (a learned reward model)
+needs ``path=``. They are registered with ``requires=``; :func:`names` leaves them out unless
+asked (``names(every=True)``), so that a loop over ``names()`` builds every reward it gets, and
+:func:`get_reward` names the missing setting:
+
+>>> "model" in names(), "model" in names(every=True), requirements("model")
+(False, True, ('path',))
+>>> get_reward("model")
+Traceback (most recent call last):
+...
+verifiers.errors.ConfigError: reward 'model' needs path=... (with the CLI: --set model.path=...)
 """
 
 from __future__ import annotations
@@ -14,14 +26,23 @@ from typing import Any
 
 from verifiers.errors import ConfigError, UnknownRewardError
 
-__all__ = ["get_reward", "names", "register", "resolve", "split_weight"]
+__all__ = ["get_reward", "names", "register", "requirements", "resolve", "split_weight"]
 
 # name -> "module:ClassName" (a RewardFunction subclass) and a one-line description.
 _TABLE: dict[str, tuple[str, str]] = {}
+# name -> the config fields it cannot be built without (absent: none)
+_REQUIRES: dict[str, tuple[str, ...]] = {}
 
 
-def register(name: str, target: str, description: str) -> None:
+def register(name: str, target: str, description: str, *, requires: tuple[str, ...] = ()) -> None:
     """Add a reward class under ``name``. Duplicate names are refused.
+
+    Args:
+        name: The registry name.
+        target: ``"package.module:ClassName"``.
+        description: One line for ``verify list``.
+        requires: Config fields without which the reward cannot be built (``("path",)`` for a
+            learned reward model); such a reward is listed by ``names(every=True)`` only.
 
     Raises:
         ConfigError: ``name`` is taken, or ``target`` is not ``"module:Attribute"``.
@@ -31,11 +52,21 @@ def register(name: str, target: str, description: str) -> None:
     if target.count(":") != 1:
         raise ConfigError(f"target must look like 'package.module:ClassName', not {target!r}")
     _TABLE[name] = (target, description)
+    if requires:
+        _REQUIRES[name] = tuple(requires)
 
 
-def names() -> dict[str, str]:
-    """Every registered name with its description, sorted by name."""
-    return {name: _TABLE[name][1] for name in sorted(_TABLE)}
+def names(*, every: bool = False) -> dict[str, str]:
+    """Registered names with their descriptions, sorted by name: the rewards that build from
+    their defaults (``get_reward(name)`` works), and with ``every=True`` also those that need
+    settings (see :func:`requirements`)."""
+    return {name: _TABLE[name][1] for name in sorted(_TABLE) if every or name not in _REQUIRES}
+
+
+def requirements(name: str) -> tuple[str, ...]:
+    """The config fields that the reward registered under ``name`` cannot be built without."""
+    resolve(name)  # an unknown name raises
+    return _REQUIRES.get(name, ())
 
 
 def resolve(name: str) -> type:
@@ -61,14 +92,19 @@ def get_reward(name: str, **config: Any) -> Any:
 
     Raises:
         UnknownRewardError: no such registered name.
-        ConfigError: the module or attribute cannot be loaded, config given for a ready-made
-            instance, or the attribute is not a reward.
+        ConfigError: a setting the registered reward requires is missing (see
+            :func:`requirements`); the module or attribute cannot be loaded, config given for a
+            ready-made instance, or the attribute is not a reward.
 
     >>> get_reward("verifiers:accuracy_reward").__name__
     'accuracy'
     """
     if ":" not in name:
-        return resolve(name)(**config)
+        klass = resolve(name)
+        for key in _REQUIRES.get(name, ()):
+            if config.get(key) is None:
+                raise ConfigError(f"reward {name!r} needs {key}=... (with the CLI: --set {name}.{key}=...)")
+        return klass(**config)
     module, _, attr = name.partition(":")
     try:
         target: Any = importlib.import_module(module.strip())
@@ -147,3 +183,9 @@ register(
     "Logic-RL's Knights and Knaves: every person in 'names' gets the right role",
 )
 register("remote", "verifiers.remote:RemoteReward", "scored by an HTTP reward server (OpenRLHF's protocol); needs url=")
+register(
+    "model",
+    "verifiers.models.hf:ModelReward",
+    "a learned reward model (Hugging Face sequence classifier at 'path'; extra [model])",
+    requires=("path",),
+)
