@@ -208,6 +208,28 @@ def test_duplicate_rows_are_scored_once_and_reported_for_each(llama, tok):
     assert sum(calls) == 2 and got[0] == got[2] == got[3] and got[0] != got[1]
 
 
+def test_sorting_by_length_reduces_padding(llama, tok):
+    shapes = []
+
+    class Recording(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner, self.config = llama, llama.config
+
+        def forward(self, input_ids, attention_mask):
+            shapes.append(tuple(input_ids.shape))
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask)
+
+    def padded_area(sort):
+        shapes.clear()
+        reward_of(Recording(), tok, batch_size=3, sort_by_length=sort)(MIXED, prompts=PROMPTS)
+        return sum(b * w for b, w in shapes)
+
+    sorted_area, unsorted_area = padded_area(True), padded_area(False)
+    assert sorted_area < unsorted_area
+    assert shapes[0][1] < max(w for _, w in shapes)  # unsorted: the first batch is not the widest
+
+
 # -- truncation -----------------------------------------------------------------------------------
 
 
