@@ -52,7 +52,9 @@ def make_tokenizer():
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", special_tokens=[("<s>", bos), ("</s>", eos)]
     )
-    return transformers.PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", bos_token="<s>", eos_token="</s>")
+    return transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok, pad_token="<pad>", bos_token="<s>", eos_token="</s>"
+    )
 
 
 def make_llama(tokenizer, seed=0, **extra):
@@ -326,7 +328,10 @@ def test_missing_or_malformed_prompts_are_the_datas_fault(llama, tok):
     assert [(v.reward, v.status) for v in verdicts] == [(None, Status.MISSING_COLUMN)] * 2
     verdicts = reward.score(["four", "five", "six"], prompts=["q", None, 5])
     assert verdicts[0].status is Status.SCORED
-    assert [(v.reward, v.status) for v in verdicts[1:]] == [(None, Status.MISSING_COLUMN), (None, Status.MALFORMED_INPUT)]
+    assert [(v.reward, v.status) for v in verdicts[1:]] == [
+        (None, Status.MISSING_COLUMN),
+        (None, Status.MALFORMED_INPUT),
+    ]
 
 
 def test_without_required_prompts_the_response_is_scored_alone(llama, tok):
@@ -398,7 +403,7 @@ def test_config_is_checked():
         ModelConfig(path="x", segment="summary")
     with pytest.raises(ConfigError, match="batch_size"):
         ModelConfig(path="x", batch_size=0)
-    with pytest.raises(ConfigError, match="path= .* or model="):
+    with pytest.raises(ConfigError, match=r"path= .* or model="):
         ModelReward()
     with pytest.raises(ConfigError, match="not both"):
         ModelReward("x", model=object(), tokenizer=object())

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
         WorkerCrashed,
     )
     from verifiers.math import MathAccuracy, MathConfig, accuracy_reward
-    from verifiers.models import ModelConfig, ModelReward
+    from verifiers.models import ModelConfig as ModelConfig
+    from verifiers.models import ModelReward as ModelReward
     from verifiers.puzzles.choice import ChoiceConfig, ChoiceReward, choice_reward
     from verifiers.puzzles.countdown import CountdownConfig, CountdownReward, countdown_reward
     from verifiers.puzzles.knights import KnightsConfig, KnightsKnaves, knights_knaves_reward

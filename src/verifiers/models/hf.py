@@ -63,7 +63,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from verifiers._version import __version__
@@ -380,7 +380,9 @@ class ModelReward(BatchReward[ModelConfig]):
             tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
             model = transformers.AutoModelForSequenceClassification.from_pretrained(path, **kwargs)
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"ModelReward: cannot load a reward model from {path!r} (local files only): {exc}") from exc
+            raise ConfigError(
+                f"ModelReward: cannot load a reward model from {path!r} (local files only): {exc}"
+            ) from exc
         return _Runtime(torch, model, tokenizer, self.config, move=True)
 
     # -- the kernel ------------------------------------------------------------------------------

@@ -55,8 +55,10 @@ def segment_text(text: str, segment: Segment = "answer", *, prefill: bool = Fals
         close = text.rfind(END_THINK)
         if close >= 0:
             out = text[close + len(END_THINK) :]
+        elif prefill or THINK in text:  # cut off inside its reasoning
+            out = None
         else:
-            out = None if prefill or THINK in text else text
+            out = text
     elif segment == "reasoning":
         out = think_content(text, "think")
         if out is None and prefill:
