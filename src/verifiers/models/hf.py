@@ -322,7 +322,7 @@ class ModelReward(BatchReward[ModelConfig]):
         (the model class instead of the path for a model object)."""
         c = self.config
         source = f"path:{c.path}" if self._model is None else f"class:{type(self._model).__name__}"
-        norm = "none" if c.normalize is None else c.normalize
+        norm: str = "none" if c.normalize is None else c.normalize
         if c.normalize is not None and (c.scale, c.shift) != (1.0, 0.0):
             norm += f"({c.scale:g},{c.shift:g})"
         parts = ["model", source, f"segment:{c.segment}", f"max_length:{c.max_length}", f"truncation:{c.truncation}",
