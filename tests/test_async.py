@@ -30,7 +30,7 @@ COLUMNS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(set(names()) - {"remote"}))  # remote: test_remote.py (a server)
+@pytest.mark.parametrize("name", sorted(names()))
 def test_every_registered_reward_gives_the_same_result_awaited(name):
     reward = get_reward(name)
     assert asyncio.run(reward.acall(COMPLETIONS, **COLUMNS)) == reward(COMPLETIONS, **COLUMNS)

@@ -35,7 +35,7 @@ def _score(name: str) -> list[float | None]:
     return get_reward(name)(completions=COMPLETIONS, **COLUMNS)
 
 
-@pytest.fixture(scope="module", params=sorted(set(names()) - {"remote"}))  # remote: test_remote.py (a server)
+@pytest.fixture(scope="module", params=sorted(names()))
 def name(request):
     return request.param
 

@@ -17,7 +17,7 @@ from verifiers import (
     tag_count_reward,
 )
 from verifiers.base import BatchReward, RewardFunction, RowReward
-from verifiers.registry import get_reward, names
+from verifiers.registry import get_reward, names, requirements
 
 from toy_rewards import SlowLanguage, SlowMath
 
@@ -35,8 +35,9 @@ def pool():
 
 def test_every_registered_reward_is_one_of_the_two_kernel_kinds():
     """Per-row kernels run on the backend with deadlines; vectorized ones are bounded and local."""
-    for name in names():
-        reward = get_reward(name, **({"url": "http://localhost/get_reward"} if name == "remote" else {}))
+    needs = {"url": "http://localhost/get_reward", "path": "/nonexistent/rm"}  # nothing is contacted or loaded
+    for name in names(every=True):
+        reward = get_reward(name, **{key: needs[key] for key in requirements(name)})
         assert isinstance(reward, (RowReward, BatchReward)), name
         for klass in type(reward).__mro__:  # nobody below the base class overrides the batch path
             if klass is RewardFunction:

@@ -14,7 +14,7 @@ from strategies import columns, grouped_batches
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.fixture(scope="module", params=sorted(set(names()) - {"remote"}))  # remote: test_remote.py (a server)
+@pytest.fixture(scope="module", params=sorted(names()))
 def reward(request):
     return get_reward(request.param)
 
@@ -54,7 +54,7 @@ def _every_reward_and_nested_ones() -> list:
     from verifiers import CosineLength, Gated, KimiLength, MathAccuracy, WeightedSum, format_reward, tag_count_reward
     from verifiers.shaping.language import LanguageConsistency
 
-    plain = [get_reward(name) for name in sorted(set(names()) - {"remote"})]
+    plain = [get_reward(name) for name in sorted(names())]
     nested = [
         CosineLength(accuracy=MathAccuracy(low=-1.0), unit="chars"),
         KimiLength(unit="chars"),

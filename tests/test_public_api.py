@@ -8,7 +8,7 @@ EXPECTED = {
     "RewardFunction", "BaseReward", "AsyncReward", "RemoteConfig", "RemoteReward",
     "SandboxError", "Serial", "Status", "UnknownRewardError", "Verdict", "VerifiersError",
     "WorkerCrashed", "__version__", "accuracy_reward", "get_reward",
-    "Gated", "WeightedSum", "Router",
+    "Gated", "WeightedSum", "Router", "ModelConfig", "ModelReward",
     "CosineLength", "KimiLength", "SoftOverlong", "cosine_length_reward", "kimi_length_reward", "overlong_reward",
     "RepetitionPenalty", "repetition_penalty_reward",
     "LanguageConsistency", "language_consistency_reward",

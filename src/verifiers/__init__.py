@@ -124,6 +124,8 @@ __all__ = [
     "MathAccuracy",
     "MathConfig",
     "Message",
+    "ModelConfig",
+    "ModelReward",
     "ProcessPool",
     "Ray",
     "RemoteConfig",

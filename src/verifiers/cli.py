@@ -707,8 +707,8 @@ def _tally(tally: _Tally, row: _Row, combined: Verdict, parts: dict[str, Verdict
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    width = max(len(n) for n in names())
-    for name, description in names().items():
+    width = max(len(n) for n in names(every=True))
+    for name, description in names(every=True).items():
         print(f"{name:<{width}}  {description}")
     return EXIT_OK
 

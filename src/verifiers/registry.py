@@ -182,7 +182,12 @@ register(
     "verifiers.puzzles.knights:KnightsKnaves",
     "Logic-RL's Knights and Knaves: every person in 'names' gets the right role",
 )
-register("remote", "verifiers.remote:RemoteReward", "scored by an HTTP reward server (OpenRLHF's protocol); needs url=")
+register(
+    "remote",
+    "verifiers.remote:RemoteReward",
+    "scored by an HTTP reward server (OpenRLHF's protocol); needs url=",
+    requires=("url",),
+)
 register(
     "model",
     "verifiers.models.hf:ModelReward",

@@ -70,10 +70,10 @@ def build(spec: Spec, options: Options = ()) -> BaseReward:
 @functools.lru_cache(maxsize=64)
 def _build(spec: Spec, options_json: str) -> BaseReward:
     for name, _ in spec:
-        if ":" not in name and name not in names():
+        if ":" not in name and name not in names(every=True):
             raise UnknownRewardError(
                 f"reward {name!r} is not available in this installation of verifiers (known: "
-                f"{', '.join(names())}); route its data source to another reward or install a "
+                f"{', '.join(names(every=True))}); route its data source to another reward or install a "
                 "version that has it"
             )
     config: dict[str, dict[str, Any]] = {}
