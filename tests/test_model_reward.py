@@ -520,3 +520,24 @@ def test_signature(saved, llama, tok):
     assert reward_of(llama, tok).signature().startswith("model|class:LlamaForSequenceClassification|segment:answer|")
     # settings that do not change values stay out of it
     assert ModelReward(saved, batch_size=2, sort_by_length=False).signature() == ModelReward(saved).signature()
+
+
+@pytest.mark.slow
+def test_verify_serve_serves_a_reward_model(saved):
+    """`verify serve -r model --model PATH`: OpenRLHF's request (query = prompt + response,
+    prompts) scored by the model on the prompt and the response, as ModelReward does locally."""
+    from test_serve import PROMPT, Server
+
+    local = ModelReward(saved)
+    responses = ["<think>1+1</think>\n<answer>\\boxed{2}</answer>", "<think>hm</think>The answer is two."]
+    expected = local(completions=responses, prompts=[PROMPT] * 2)
+    server = Server("-r", "model", "--model", saved, "--none", "-99")
+    try:
+        status, body = server.post({"query": [PROMPT + r for r in responses] + [PROMPT + "<think>cut off"],
+                                    "prompts": [PROMPT] * 3})
+    finally:
+        server.stop()
+    assert status == 200, body
+    assert body["rewards"][:2] == pytest.approx(expected, **TOL)
+    assert body["rewards"][2] == local.config.low  # an unclosed <think>: no answer, the low reward
+    assert body["extra_logs"]["model/no_answer"] == [0.0, 0.0, 1.0]
