@@ -58,7 +58,7 @@ def markdown_docstring(text: str) -> str:
             in_doctest = True
             continue
         line = _ROLE.sub(_role, line)
-        if line.endswith("::") and not line.strip() == "::":
+        if line.endswith("::") and line.strip() != "::":
             line = line[:-1]
         out.append(line)
     if in_doctest:
