@@ -8,6 +8,7 @@ installs it, where a missing extra is a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,24 +51,35 @@ def test_docs_site_builds_with_warnings_as_errors(tmp_path):
     assert not (site / "_ext").exists()
 
 
-#: breakage -> (page of docs/, text appended to it, what the failed build must name)
+#: breakage -> (file of the project, a pattern, what replaces it, what the failed build must name);
+#: the pattern ``\Z`` appends
 BREAKAGES = {
-    "broken_link": ("quickstart.md", "\nSee [this](nowhere.md).\n", "nowhere.md"),
-    "unknown_anchor": ("cli.md", "\nSee [above](#no-such-heading).\n", "#no-such-heading"),
-    "page_not_in_nav": ("orphan.md", "# Orphan\n\nA page nobody added to the nav.\n", "orphan.md"),
-    "stale_api_reference": ("api/math.md", "\n::: verifiers.no_such_module\n", "verifiers.no_such_module"),
+    "broken_link": ("docs/quickstart.md", r"\Z", "\nSee [this](nowhere.md).\n", "nowhere.md"),
+    "unknown_anchor": ("docs/cli.md", r"\Z", "\nSee [above](#no-such-heading).\n", "#no-such-heading"),
+    "page_not_in_nav": ("docs/orphan.md", r"\Z", "# Orphan\n\nA page nobody added to the nav.\n", "orphan.md"),
+    "stale_api_reference": ("docs/api/math.md", r"\Z", "\n::: verifiers.no_such_module\n", "verifiers.no_such_module"),
+    # a docstring that documents a parameter the function no longer has
+    "stale_docstring_parameter": (
+        "src/verifiers/math/reward.py",
+        r'(def reference_answer\(.*?""".*?\n)\n',
+        r"\1\n    Args:\n        gold: renamed long ago.\n\n",
+        "Parameter 'gold' does not appear in the function signature",
+    ),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("breakage", sorted(BREAKAGES))
 def test_strict_build_fails_on_a_broken_docs_tree(tmp_path, breakage):
-    page, text, expected = BREAKAGES[breakage]
+    name, pattern, replacement, expected = BREAKAGES[breakage]
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    (tmp_path / "src").symlink_to(ROOT / "src", target_is_directory=True)
-    path = tmp_path / "docs" / page
-    path.write_text((path.read_text() if path.exists() else "") + text)
+    for tree in ("docs", "src"):
+        shutil.copytree(ROOT / tree, tmp_path / tree, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    path = tmp_path / name
+    text = path.read_text() if path.exists() else ""
+    broken = re.sub(pattern, replacement, text, count=1, flags=re.S)
+    assert broken != text, f"{breakage}: {pattern!r} no longer matches {name}"
+    path.write_text(broken)
     result = _build(tmp_path, tmp_path / "site")
     output = result.stdout + result.stderr
     assert result.returncode != 0, f"the strict build passed despite {breakage}:\n{output}"
