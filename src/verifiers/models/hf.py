@@ -264,6 +264,7 @@ class ModelReward(BatchReward[ModelConfig]):
         *,
         model: Any = None,
         tokenizer: Any = None,
+        backend: Any = None,
         **overrides: Any,
     ) -> None:
         config = None
@@ -275,7 +276,7 @@ class ModelReward(BatchReward[ModelConfig]):
             overrides["path"] = path
         elif overrides.get("path") is not None and not isinstance(overrides["path"], str):
             overrides["path"] = str(overrides["path"])
-        super().__init__(config, **overrides)
+        super().__init__(config, backend=backend, **overrides)
         if model is None and self.config.path is None:
             raise ConfigError("ModelReward needs path= (a local model directory) or model= and tokenizer=")
         if model is not None and self.config.path is not None:
