@@ -541,3 +541,11 @@ def test_verify_serve_serves_a_reward_model(saved):
     assert body["rewards"][:2] == pytest.approx(expected, **TOL)
     assert body["rewards"][2] == local.config.low  # an unclosed <think>: no answer, the low reward
     assert body["extra_logs"]["model/no_answer"] == [0.0, 0.0, 1.0]
+
+
+def test_loading_by_path_draws_no_progress_bar_and_restores_the_setting(saved, capfd):
+    bars = transformers.utils.logging
+    assert bars.is_progress_bar_enabled()
+    ModelReward(saved).load()
+    assert "Loading" not in capfd.readouterr().err
+    assert bars.is_progress_bar_enabled()

@@ -377,6 +377,9 @@ class ModelReward(BatchReward[ModelConfig]):
         if self.config.dtype is not None:
             new = tuple(int(x) for x in transformers.__version__.split(".")[:2] if x.isdigit()) >= (4, 56)
             kwargs["dtype" if new else "torch_dtype"] = getattr(torch, self.config.dtype)
+        bars = transformers.utils.logging
+        shown = bars.is_progress_bar_enabled()
+        bars.disable_progress_bar()  # a reward loads quietly: no bar in a trainer's or verify's output
         try:
             tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
             model = transformers.AutoModelForSequenceClassification.from_pretrained(path, **kwargs)
@@ -384,6 +387,9 @@ class ModelReward(BatchReward[ModelConfig]):
             raise ConfigError(
                 f"ModelReward: cannot load a reward model from {path!r} (local files only): {exc}"
             ) from exc
+        finally:
+            if shown:
+                bars.enable_progress_bar()
         return _Runtime(torch, model, tokenizer, self.config, move=True)
 
     # -- the kernel ------------------------------------------------------------------------------
