@@ -192,3 +192,68 @@ def test_grpo_trainer_calls_our_rewards(tmp_path, conversational):
     assert logs[0]["rewards/accuracy/mean"] is None and logs[0]["reward"] is not None
     # the tiny random model writes past 8 characters: the overlong punishment is active
     assert any(entry["rewards/overlong/mean"] < 0 for entry in logs)
+
+
+@pytest.mark.parametrize("conversational", [False, True], ids=["text", "conversational"])
+def test_grpo_trainer_with_a_router_over_a_rule_and_a_reward_model(tmp_path, conversational):
+    """R1's last stage in TRL's real trainer: math rows to accuracy, the other rows to a learned
+    reward model (a tiny sequence classifier built here), one Router as one reward function.
+    The prompts TRL passes reach the model: the values equal the router's own, recomputed."""
+    _require_trl()
+    require("transformers", install="pip install 'reasoning-verifiers[model]'")
+    import torch
+    from datasets import Dataset
+    from transformers import LlamaConfig, LlamaForSequenceClassification
+    from trl import GRPOConfig, GRPOTrainer
+
+    from verifiers import ModelReward, Router, accuracy_reward
+
+    model, tokenizer = _tiny_model_and_tokenizer()
+    torch.manual_seed(1)
+    rm_config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+        num_key_value_heads=2, max_position_embeddings=256, pad_token_id=0, num_labels=1,
+    )
+    LlamaForSequenceClassification(rm_config).save_pretrained(tmp_path / "rm")
+    tokenizer.save_pretrained(tmp_path / "rm")
+    helpful = ModelReward(str(tmp_path / "rm"), segment="full", low=-5.0, high=5.0)
+    router = Router({"math": accuracy_reward}, default=helpful, name="r1_final")
+
+    calls: list[dict] = []
+
+    def r1_final(completions, **kwargs):
+        values = router(completions=completions, **kwargs)
+        calls.append({"completions": completions, "values": values, **kwargs})
+        return values
+
+    r1_final.reward_range = router.reward_range  # type: ignore[attr-defined]
+    prompts = [f"what is {i}+{i}?" for i in range(8)]
+    data = {
+        "prompt": [[{"role": "user", "content": p}] for p in prompts] if conversational else prompts,
+        "data_source": ["math" if i % 2 == 0 else "chat" for i in range(8)],
+        "solution": [str(2 * i) if i % 2 == 0 else None for i in range(8)],
+    }
+    trainer = GRPOTrainer(
+        model=model,
+        processing_class=tokenizer,
+        reward_funcs=[r1_final],
+        args=GRPOConfig(
+            output_dir=str(tmp_path / "out"), per_device_train_batch_size=4, num_generations=4,
+            max_completion_length=16, max_steps=2, logging_steps=1, report_to="none", use_cpu=True, bf16=False,
+            save_strategy="no", shuffle_dataset=False,  # step 1: prompt 0 (math), step 2: prompt 1 (chat)
+        ),
+        train_dataset=Dataset.from_dict(data),
+    )
+    trainer.train()
+    assert [call["data_source"] for call in calls] == [["math"] * 4, ["chat"] * 4]
+    chat = calls[1]
+    assert chat["prompts"] == [data["prompt"][1]] * 4  # TRL passed the prompt, as text or as messages
+    verdicts = router.score(chat["completions"], prompts=chat["prompts"], data_source=chat["data_source"])
+    assert [v.status for v in verdicts] == [Status.SCORED] * 4  # the model scored them (no missing prompt)
+    assert chat["values"] == pytest.approx([v.reward for v in verdicts], rel=1e-4, abs=1e-5)
+    assert all(-5.0 <= v <= 5.0 for v in chat["values"])
+    math_statuses = {v.status for v in router.score(calls[0]["completions"], **{
+        k: calls[0][k] for k in ("prompts", "data_source", "solution")})}
+    assert math_statuses <= {Status.CORRECT, Status.INCORRECT, Status.NO_ANSWER}
+    logs = [entry for entry in trainer.state.log_history if "rewards/r1_final/mean" in entry]
+    assert len(logs) == 2 and logs[1]["rewards/r1_final/mean"] == pytest.approx(sum(chat["values"]) / 4, rel=1e-4)
