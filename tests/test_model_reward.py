@@ -549,3 +549,31 @@ def test_loading_by_path_draws_no_progress_bar_and_restores_the_setting(saved, c
     ModelReward(saved).load()
     assert "Loading" not in capfd.readouterr().err
     assert bars.is_progress_bar_enabled()
+
+
+@pytest.mark.parametrize("truncation", ["left", "right"])
+def test_a_huge_completion_scores_as_its_truncated_tokens_without_tokenizing_it_all(
+    llama, tok, truncation, monkeypatch
+):
+    """Texts are cut to 32 characters per token of max_length before tokenizing: the tokens kept
+    are the same as from the whole text, and a 9 MB completion is never tokenized whole."""
+    from verifiers.models import hf
+
+    longest: list[int] = []
+    real_cut = hf._cut
+
+    def cut(text, cap, keep_end):
+        out = real_cut(text, cap, keep_end)
+        longest.append(len(out))
+        return out
+
+    monkeypatch.setattr(hf, "_cut", cut)
+    reward = reward_of(llama, tok, max_length=32, truncation=truncation, segment="full")
+    prompt = "what is two plus two? "
+    response = " ".join(f"the answer {i % 10} is four." for i in range(20_000))  # ~460k characters
+    ids = tok(prompt + response, add_special_tokens=False)["input_ids"]
+    expected = forward(llama, [tok.bos_token_id, *(ids[-30:] if truncation == "left" else ids[:30]), tok.eos_token_id])
+    assert reward([response], prompts=[prompt])[0] == pytest.approx(expected, **TOL)
+    huge = " ".join([response] * 20)  # ~9 MB, the same end and the same start
+    assert reward([huge], prompts=[prompt])[0] == pytest.approx(expected, **TOL)
+    assert max(longest) == hf.CHARS_PER_TOKEN * 32 < len(response)  # every text was cut before tokenizing

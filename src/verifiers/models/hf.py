@@ -216,6 +216,18 @@ class _Runtime:
         self.bos = getattr(tokenizer, "bos_token_id", None)
 
 
+#: Characters kept per token of ``max_length`` before tokenizing (tokens average 3-5 characters;
+#: a token of more than 32 is rare even in byte-level vocabularies).
+CHARS_PER_TOKEN = 32
+
+
+def _cut(text: str, cap: int, keep_end: bool) -> str:
+    """``text`` cut to ``cap`` characters, keeping its end (or its start)."""
+    if len(text) <= cap:
+        return text
+    return text[-cap:] if keep_end else text[:cap]
+
+
 def _special_tokens(tokenizer: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The special tokens the tokenizer puts before and after a text (``[CLS]``/``[SEP]``,
     BOS...), found by tokenizing a probe with and without them."""
@@ -451,13 +463,22 @@ class ModelReward(BatchReward[ModelConfig]):
         return Scores.from_values(values, faults, describe)
 
     def _render(self, runtime: _Runtime, prompt: Any, response: str) -> str:
-        """The model's input text for one row (see the module docstring)."""
+        """The model's input text for one row (see the module docstring).
+
+        Every text (the response, the prompt, each prompt message) is first cut to
+        ``CHARS_PER_TOKEN * max_length`` characters on the side that truncation drops: far more
+        than ``max_length`` tokens, so the tokens kept are the same, and a 10 MB completion
+        costs no more to tokenize than a long one."""
+        cap = CHARS_PER_TOKEN * runtime.max_length
+        keep_end = self.config.truncation == "left"
+        response = _cut(response, cap, keep_end)
         if runtime.templated:
-            messages = [*prompt_messages(prompt), {"role": "assistant", "content": response}]
+            messages = [{**m, "content": _cut(m["content"], cap, keep_end)} for m in prompt_messages(prompt)]
+            messages.append({"role": "assistant", "content": response})
             return str(runtime.tokenizer.apply_chat_template(messages, tokenize=False))
         if prompt is None:
             return response
-        return prompt_text(prompt) + self.config.separator + response
+        return _cut(prompt_text(prompt), cap, keep_end) + self.config.separator + response
 
     def _transform(self, raws: list[float]) -> Any:
         c = self.config
