@@ -196,6 +196,18 @@ def test_a_map_after_close_does_not_meet_the_killed_idle_workers():
         p.close()
 
 
+def test_a_worker_that_died_idle_is_replaced():
+    """Every worker died while idle (an OOM kill, or close() between calls of a racing thread):
+    the next map replaces them instead of raising BrokenPipeError."""
+    with ProcessPool(jobs=2) as p:
+        Toy(backend=p)(["sleep:0.5", "sleep:0.6"], target=["a"] * 2)
+        assert len(p._workers) == 2 and all(w.ready for w in p._workers)
+        for worker in p._workers:
+            worker.send_kill()
+            worker.process.join(5)
+        assert Toy(backend=p)(["ok", "no", "ok", "x"], target=["ok"] * 4) == [1.0, 0.0, 1.0, 0.0]
+
+
 def test_close_between_two_drivers_fails_the_calls_in_progress(monkeypatch):
     """close() right after a driver handed over (no driver, calls still in flight): those calls
     raise the close's InfrastructureError, and close() does not wait on their busy workers."""
