@@ -7,6 +7,7 @@ memory); imported only when a pool is used.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import math
 import multiprocessing
@@ -108,7 +109,10 @@ def _worker_main(conn: multiprocessing.connection.Connection, state: Any, hard: 
             return
         key, blob, items = message
         if blob is not None:
-            functions[key] = pickle.loads(blob)
+            try:
+                functions[key] = pickle.loads(blob)
+            except Exception as exc:  # e.g. a function of a module this process cannot import
+                functions[key] = _Unloadable(exc)
             while len(functions) > _KEEP_FUNCTIONS:
                 functions.popitem(last=False)
         fn = functions[key]
@@ -122,7 +126,29 @@ def _worker_main(conn: multiprocessing.connection.Connection, state: Any, hard: 
             except Exception as exc:  # a bug in the function: reported to the parent, which raises
                 results.append((False, _portable_error(exc)))
         state[0] = -1
-        conn.send(results)
+        try:
+            message = multiprocessing.reduction.ForkingPickler.dumps(results)
+        except Exception:  # a result that does not pickle: an error of its item (never a worker death)
+            message = multiprocessing.reduction.ForkingPickler.dumps([_sendable(result) for result in results])
+        conn.send_bytes(message)
+
+
+class _Unloadable:
+    """What a worker keeps for a function it could not unpickle: each item raises that error."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __call__(self, item: Any) -> Any:
+        raise copy.copy(self.error)  # a copy: the notes of one report do not pile up on the next
+
+
+def _sendable(result: tuple[bool, Any]) -> tuple[bool, Any]:
+    try:
+        multiprocessing.reduction.ForkingPickler.dumps(result)
+        return result
+    except Exception as exc:
+        return False, _portable_error(exc)
 
 
 def _portable_error(exc: Exception) -> Exception:
