@@ -7,10 +7,12 @@ memory); imported only when a pool is used.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import math
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.reduction
 import os
 import pickle
 import signal
@@ -107,7 +109,10 @@ def _worker_main(conn: multiprocessing.connection.Connection, state: Any, hard: 
             return
         key, blob, items = message
         if blob is not None:
-            functions[key] = pickle.loads(blob)
+            try:
+                functions[key] = pickle.loads(blob)
+            except Exception as exc:  # e.g. a function of a module this process cannot import
+                functions[key] = _Unloadable(exc)
             while len(functions) > _KEEP_FUNCTIONS:
                 functions.popitem(last=False)
         fn = functions[key]
@@ -121,7 +126,29 @@ def _worker_main(conn: multiprocessing.connection.Connection, state: Any, hard: 
             except Exception as exc:  # a bug in the function: reported to the parent, which raises
                 results.append((False, _portable_error(exc)))
         state[0] = -1
-        conn.send(results)
+        try:
+            message = multiprocessing.reduction.ForkingPickler.dumps(results)
+        except Exception:  # a result that does not pickle: an error of its item (never a worker death)
+            message = multiprocessing.reduction.ForkingPickler.dumps([_sendable(result) for result in results])
+        conn.send_bytes(message)
+
+
+class _Unloadable:
+    """What a worker keeps for a function it could not unpickle: each item raises that error."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __call__(self, item: Any) -> Any:
+        raise copy.copy(self.error)  # a copy: the notes of one report do not pile up on the next
+
+
+def _sendable(result: tuple[bool, Any]) -> tuple[bool, Any]:
+    try:
+        multiprocessing.reduction.ForkingPickler.dumps(result)
+        return result
+    except Exception as exc:
+        return False, _portable_error(exc)
 
 
 def _portable_error(exc: Exception) -> Exception:
@@ -150,9 +177,16 @@ class _Worker:
         self.process.start()
         child.close()
         self.ready = False
-        self.known: set[bytes] = set()
+        self.known: OrderedDict[bytes, None] = OrderedDict()  # the worker's functions, as it keeps them
         self.chunk: list[int] | None = None  # indices of the items it is grading
         self.call: _Call | None = None  # the call those items belong to
+
+    def remember(self, key: bytes) -> None:
+        """The worker was sent a chunk for ``key``: mirror its cache of the last functions."""
+        self.known[key] = None
+        self.known.move_to_end(key)
+        while len(self.known) > _KEEP_FUNCTIONS:
+            self.known.popitem(last=False)
 
     def send_kill(self) -> None:
         """SIGKILL to the worker's process group (what its row started dies too), then to it."""
@@ -297,7 +331,7 @@ class ProcessPool:
         key = hashlib.blake2b(blob, digest_size=16).digest()
         call = _Call(key, blob, list(items))
         with self._cond:
-            if self._driver is None:
+            if not self._in_progress():
                 self._closing = False
             self._calls.append(call)
             if self._driver is not None:
@@ -308,6 +342,9 @@ class ProcessPool:
                     self._cond.wait()
             except BaseException as exc:  # Ctrl-C while another thread grades: this call is dropped
                 call.fail(exc)
+                for worker in self._workers:  # its rows may never end (as in _fail); the driver
+                    if worker.call is call:  # sees the deaths and replaces the workers
+                        worker.send_kill()
                 raise
             if not call.finished:
                 self._driver = call
@@ -324,7 +361,7 @@ class ProcessPool:
         at once, and the calls in progress raise :class:`~verifiers.errors.InfrastructureError`.
         """
         with self._cond:
-            if self._driver is None:
+            if not self._in_progress():
                 _stop_all(self._workers)
                 return
             self._closing = True
@@ -379,6 +416,10 @@ class ProcessPool:
                     self._drained()
                 self._cond.notify_all()
 
+    def _in_progress(self) -> bool:
+        """A call is being graded (a driver runs, or is about to take over from the last one)."""
+        return self._driver is not None or any(not c.finished for c in self._calls)
+
     def _drained(self) -> None:
         """Drop the wake-up bytes of calls that are already known (the next driver sees them)."""
         with contextlib.suppress(OSError, EOFError):
@@ -391,6 +432,14 @@ class ProcessPool:
         if self.chunk_size is not None:
             return self.chunk_size
         return max(1, min(64, waiting // (self.jobs * 3)))
+
+    def _start_workers(self, calls: list[_Call]) -> int:
+        """Start workers up to what the calls need; the number of items waiting."""
+        waiting = sum(len(c.pending) for c in calls)
+        working = sum(w.chunk is not None for w in self._workers)
+        while len(self._workers) < min(self.jobs, waiting + working):
+            self._start_worker()
+        return waiting
 
     def _start_worker(self) -> _Worker:
         worker = _Worker(multiprocessing.get_context(self.start_method))
@@ -427,22 +476,34 @@ class ProcessPool:
             calls = list(self._calls)
             if self._closing:
                 raise InfrastructureError("the process pool was closed while it was grading")
-            waiting = sum(len(c.pending) for c in calls)
-            working = sum(w.chunk is not None for w in self._workers)
-            while len(self._workers) < min(self.jobs, waiting + working):
-                self._start_worker()
-            for worker in self._workers:
+            self._start_workers(calls)
+            for worker in list(self._workers):
                 if worker.ready and worker.chunk is None:
                     call = self._next_call()
                     if call is None:
                         break
                     size = min(self._chunk_size(sum(len(c.pending) for c in calls)), len(call.pending))
                     chunk = [call.pending.popleft() for _ in range(size)]
-                    worker.call, worker.chunk = call, chunk
                     blob = None if call.key in worker.known else call.blob
-                    worker.conn.send((call.key, blob, [call.items[i] for i in chunk]))
-                    worker.known.add(call.key)
+                    try:
+                        message = multiprocessing.reduction.ForkingPickler.dumps(
+                            (call.key, blob, [call.items[i] for i in chunk])
+                        )
+                    except Exception as exc:  # a row that does not pickle: an error of its call only
+                        self._fail(call, exc)
+                        continue
+                    worker.call, worker.chunk = call, chunk
+                    try:
+                        worker.conn.send_bytes(message)
+                    except OSError:  # it died idle (or close() killed it): replaced, the chunk re-queued
+                        self._lost_worker(worker, timed_out=False)
+                        continue
+                    worker.remember(call.key)
+            waiting = self._start_workers(calls)  # replacements for workers found dead
             busy = [w for w in self._workers if w.chunk is not None or not w.ready]
+            if not busy and any(c.finished for c in calls):  # a call failed (a row that does not pickle)
+                self._cond.notify_all()
+                return
         if not busy:  # pragma: no cover - a scheduling bug, never a silent hang
             raise InfrastructureError(f"process pool: {waiting} items waiting and no worker busy")
         ready = multiprocessing.connection.wait(
