@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO
 
 from verifiers._version import __version__
+from verifiers.adapters._common import parse_options
 from verifiers.engine.backends import Backend
 from verifiers.engine.pool import ProcessPool
 from verifiers.errors import ConfigError, InfrastructureError, VerifiersError
@@ -89,23 +90,16 @@ def _parse_pairs(specs: list[str], flag: str) -> dict[str, str]:
     return out
 
 
-def _config_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
 def build_reward(args: argparse.Namespace) -> tuple[WeightedSum, Backend | None]:
     """The weighted sum of the rewards named on the command line, with their options, and the
     backend it runs on when the options ask for one (a process pool, or Ray actors)."""
     specs = [_parse_reward(s) for s in (args.reward or ["accuracy"])]
     options: dict[str, dict[str, Any]] = {}
-    for key, value in _parse_pairs(args.set or [], "--set").items():
-        reward_name, dot, option = key.rpartition(".")
-        if not dot:
-            raise UsageError(f"--set {key}=...: expected REWARD.OPTION=VALUE")
-        options.setdefault(reward_name, {})[option] = _config_value(value)
+    try:
+        for reward_name, option, value in parse_options(args.set or []):
+            options.setdefault(reward_name, {})[option] = value
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     unknown = set(options) - {name for name, _ in specs}
     if unknown:
         raise UsageError(f"--set names rewards that are not scored: {', '.join(sorted(unknown))}")

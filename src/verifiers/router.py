@@ -97,8 +97,8 @@ class Router(BaseReward):
         parts = [*self.routes.values(), *([default] if default is not None else [])]
         _combine_parts(self, parts, backend, name)
         # Only the route column is needed by every row; each part's columns are needed by its rows.
-        self.optional_columns = tuple(c for c in _union(parts, "columns") + self.optional_columns if c != column)
-        self.optional_columns = tuple(dict.fromkeys(self.optional_columns))
+        read = dict.fromkeys((*_union(parts, "columns"), *_union(parts, "optional_columns")))
+        self.optional_columns = tuple(c for c in read if c != column)
         self.columns = (column,)
 
     @property

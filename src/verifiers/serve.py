@@ -31,7 +31,17 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from verifiers.adapters._common import STATUSES, Options, Spec, add_prompts, build, columns_for, fill_none, parse_spec
+from verifiers.adapters._common import (
+    STATUSES,
+    Options,
+    Spec,
+    add_prompts,
+    build,
+    columns_for,
+    fill_none,
+    parse_options,
+    parse_spec,
+)
 from verifiers.adapters._openrlhf import END_TOKENS, _score_parts, response_of
 from verifiers.errors import ConfigError, InputError, require
 
@@ -400,16 +410,7 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
             raise ConfigError(f"--none must be 'raise' or a number, not {none!r}") from None
         if not math.isfinite(none):
             raise ConfigError("--none must be finite")
-    options: list[tuple[str, str, Any]] = []
-    for item in args.set or []:
-        key, eq, value = item.partition("=")
-        name, dot, option = key.strip().rpartition(".")
-        if not (eq and dot and name and option):
-            raise ConfigError(f"--set {item!r}: expected REWARD.OPTION=VALUE")
-        try:
-            options.append((name, option, json.loads(value)))
-        except ValueError:
-            options.append((name, option, value))
+    options = list(parse_options(args.set or []))
     if args.model:
         options.append(("model", "path", args.model))
     return ServeConfig(

@@ -15,7 +15,7 @@ from verifiers.errors import ConfigError, InputError, UnknownRewardError
 from verifiers.registry import get_reward, names, split_weight
 from verifiers.types import Status, Verdict
 
-__all__ = ["STATUSES", "Options", "Spec", "build", "columns_for", "fill_none", "parse_spec"]
+__all__ = ["STATUSES", "Options", "Spec", "build", "columns_for", "fill_none", "parse_options", "parse_spec"]
 
 #: ``(("accuracy", 1.0), ("format", 0.2))``: rewards and their weights.
 Spec = tuple[tuple[str, float], ...]
@@ -53,6 +53,32 @@ def parse_spec(value: Any, where: str) -> Spec:
 
 #: ``(("model", "path", "/models/rm"), ...)``: config options of named rewards.
 Options = tuple[tuple[str, str, Any], ...]
+
+
+def parse_options(items: Sequence[str], flag: str = "--set") -> Options:
+    """Options from ``REWARD.OPTION=VALUE`` items (several per item, comma-separated; values
+    read as JSON when they are JSON, else as strings), as ``verify score`` and ``verify serve``
+    take them. ``REWARD`` may be ``module:attribute``.
+
+    >>> parse_options(["accuracy.low=-1, model.path=/rm"])
+    (('accuracy', 'low', -1), ('model', 'path', '/rm'))
+
+    Raises:
+        ConfigError: an item that is not ``REWARD.OPTION=VALUE``.
+    """
+    out = []
+    for item in items:
+        for pair in filter(None, (p.strip() for p in item.split(","))):
+            key, eq, text = pair.partition("=")
+            name, dot, option = key.strip().rpartition(".")
+            if not (eq and dot and name and option and text.strip()):
+                raise ConfigError(f"{flag} {pair!r}: expected REWARD.OPTION=VALUE")
+            try:
+                value = json.loads(text)
+            except ValueError:
+                value = text.strip()
+            out.append((name, option, value))
+    return tuple(out)
 
 
 def build(spec: Spec, options: Options = ()) -> BaseReward:
