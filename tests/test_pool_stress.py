@@ -440,3 +440,17 @@ def test_async_gather_on_a_process_pool():
             assert values[2] == 0.0  # spin: timeout, the low reward; "no": incorrect
             assert values[3] == (None if t == 4 else 0.0)
         assert asyncio.run(toy.acall(["ok"], target=["ok"])) == [1.0]
+
+
+def test_a_call_with_every_outcome_is_not_failed_by_a_later_error():
+    """A failure the scheduler meets after a call got all its outcomes (a worker for the other
+    calls fails to start in the same round) is not that call's: it still returns them."""
+    from verifiers.engine.pool import _Call
+
+    done = _Call(b"k", b"", [1, 2])
+    done.out, done.done, done.left = [1, 2], [True, True], 0
+    done.fail(RuntimeError("a worker process failed to start"))
+    assert done.error is None and done.finished
+    open_call = _Call(b"k", b"", [1, 2])
+    open_call.fail(RuntimeError("boom"))
+    assert isinstance(open_call.error, RuntimeError) and not open_call.pending

@@ -250,7 +250,9 @@ class _Call:
         return self.left == 0 or self.error is not None
 
     def fail(self, error: BaseException) -> None:
-        if self.error is None:
+        """End the call with ``error``, unless every item already has its outcome (a failure
+        seen later, e.g. a worker for other calls that fails to start, is not this call's)."""
+        if self.error is None and self.left:
             self.error = error
         self.pending.clear()
 
