@@ -41,15 +41,16 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from verifiers._version import __version__
+from verifiers.adapters._common import _plain
 from verifiers.base import Batch, BatchReward, RewardConfig, Scores, _sig_value
 from verifiers.errors import ConfigError, InfrastructureError, InputError
-from verifiers.extract.messages import _content_text, _role_and_text
+from verifiers.extract.messages import prompt_text
 from verifiers.types import Fault, Status, Verdict
 
 __all__ = ["RemoteConfig", "RemoteReward"]
@@ -219,7 +220,7 @@ class RemoteReward(BatchReward[RemoteConfig]):
                     verdicts[i] = Verdict(None, Status.MISSING_COLUMN, detail=f"{cfg.label_column!r} is NaN")
                     continue
             try:
-                prompt = _prompt_text(prompts[i]) if prompts is not None else ""
+                prompt = prompt_text(prompts[i]) if prompts is not None else ""
             except InputError as exc:
                 verdicts[i] = Verdict(None, Status.MALFORMED_INPUT, detail=f"the prompt: {exc}")
                 continue
@@ -367,36 +368,12 @@ class _Rejected(Exception):
         self.status = status
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars and arrays as Python values."""
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        return value.tolist()
-    return value
-
-
 def _plain_or_fail(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, (tuple, set, frozenset)):
         return list(value)
     raise TypeError(f"a {type(value).__name__} is not JSON")
-
-
-def _prompt_text(prompt: Any) -> str:
-    """A prompt as text: a string as it is, chat messages' contents joined with newlines.
-
-    >>> _prompt_text([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "1+1?"}])
-    'Be brief.\\n1+1?'
-    """
-    if prompt is None:
-        return ""
-    if isinstance(prompt, str):
-        return prompt
-    if isinstance(prompt, Mapping):
-        return _content_text(_role_and_text(prompt)[1])
-    if isinstance(prompt, Sequence) and not isinstance(prompt, (bytes, bytearray)):
-        return "\n".join(_content_text(_role_and_text(message)[1]) for message in prompt)
-    raise InputError(f"a prompt must be a string or a list of messages, not {type(prompt).__name__}")
 
 
 def _statuses(logs: Any, n: int) -> list[Status]:

@@ -7,9 +7,11 @@ from typing import Any
 
 from verifiers.errors import InputError
 
-__all__ = ["completion_text"]
+__all__ = ["completion_text", "prompt_messages", "prompt_text"]
 
-# ShareGPT's speaker names, mapped to chat roles.
+# ShareGPT's speaker names, mapped to chat roles (of a prompt's messages: _PROMPT_ROLES, where
+# any other speaker is the user's).
+_PROMPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
 _SHAREGPT_ROLES = {"gpt": "assistant", "human": "user", "system": "system", "tool": "tool", "function": "tool"}
 
 
@@ -75,3 +77,46 @@ def completion_text(completion: Any) -> str:
                 return _content_text(content)
         raise InputError("the conversation has no assistant message")
     raise InputError(f"a completion must be a string or a list of messages, not {type(completion).__name__}")
+
+
+def _message(message: Any) -> dict[str, str]:
+    if not isinstance(message, Mapping):
+        raise InputError(f"a prompt must be a string or a list of message dicts, found {type(message).__name__}")
+    role = message.get("role")
+    if role is None:
+        role = _PROMPT_ROLES.get(str(message.get("from")), "user")
+    return {"role": str(role), "content": completion_text(message)}
+
+
+def prompt_messages(prompt: Any) -> list[dict[str, str]]:
+    """A prompt as chat messages: a string is one user message; messages keep their roles and
+    their text content (parts joined, ShareGPT's ``from``/``value`` read); ``None`` is none.
+
+    Raises:
+        InputError: anything else (the data's fault).
+
+    >>> prompt_messages("2+2?")
+    [{'role': 'user', 'content': '2+2?'}]
+    >>> prompt_messages([{"role": "system", "content": "Be brief."}, {"from": "human", "value": "2+2?"}])
+    [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': '2+2?'}]
+    """
+    if prompt is None:
+        return []
+    if isinstance(prompt, str):
+        return [{"role": "user", "content": prompt}]
+    if isinstance(prompt, Mapping):
+        return [_message(prompt)]
+    if isinstance(prompt, Sequence) and not isinstance(prompt, (bytes, bytearray)):
+        return [_message(m) for m in prompt]
+    raise InputError(f"a prompt must be a string or a list of messages, not {type(prompt).__name__}")
+
+
+def prompt_text(prompt: Any) -> str:
+    """A prompt as plain text: a string as it is, messages' contents joined by a newline.
+
+    >>> prompt_text([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "2+2?"}])
+    'Be brief.\\n2+2?'
+    """
+    if isinstance(prompt, str):
+        return prompt
+    return "\n".join(m["content"] for m in prompt_messages(prompt))

@@ -17,19 +17,14 @@ Segments are stripped of surrounding whitespace; an empty segment counts as abse
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Literal
 
-from verifiers.errors import InputError
-from verifiers.extract.messages import completion_text
+from verifiers.extract.messages import prompt_messages, prompt_text
 from verifiers.extract.tags import END_THINK, THINK, think_content
 
 __all__ = ["Segment", "prompt_messages", "prompt_text", "segment_text"]
 
 Segment = Literal["answer", "reasoning", "full"]
-
-# ShareGPT's speaker names, for prompts given in that format.
-_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
 
 
 def segment_text(text: str, segment: Segment = "answer", *, prefill: bool = False) -> str | None:
@@ -69,46 +64,3 @@ def segment_text(text: str, segment: Segment = "answer", *, prefill: bool = Fals
         return None
     out = out.strip()
     return out or None
-
-
-def _message(message: Any) -> dict[str, str]:
-    if not isinstance(message, Mapping):
-        raise InputError(f"a prompt must be a string or a list of message dicts, found {type(message).__name__}")
-    role = message.get("role")
-    if role is None:
-        role = _ROLES.get(str(message.get("from")), "user")
-    return {"role": str(role), "content": completion_text(message)}
-
-
-def prompt_messages(prompt: Any) -> list[dict[str, str]]:
-    """A prompt as chat messages: a string is one user message; messages keep their roles and
-    their text content (parts joined, ShareGPT's ``from``/``value`` read); ``None`` is none.
-
-    Raises:
-        InputError: anything else (the data's fault).
-
-    >>> prompt_messages("2+2?")
-    [{'role': 'user', 'content': '2+2?'}]
-    >>> prompt_messages([{"role": "system", "content": "Be brief."}, {"from": "human", "value": "2+2?"}])
-    [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': '2+2?'}]
-    """
-    if prompt is None:
-        return []
-    if isinstance(prompt, str):
-        return [{"role": "user", "content": prompt}]
-    if isinstance(prompt, Mapping):
-        return [_message(prompt)]
-    if isinstance(prompt, Sequence) and not isinstance(prompt, (bytes, bytearray)):
-        return [_message(m) for m in prompt]
-    raise InputError(f"a prompt must be a string or a list of messages, not {type(prompt).__name__}")
-
-
-def prompt_text(prompt: Any) -> str:
-    """A prompt as plain text: a string as it is, messages' contents joined by a newline.
-
-    >>> prompt_text([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "2+2?"}])
-    'Be brief.\\n2+2?'
-    """
-    if isinstance(prompt, str):
-        return prompt
-    return "\n".join(m["content"] for m in prompt_messages(prompt))
