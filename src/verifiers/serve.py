@@ -37,6 +37,7 @@ from verifiers.adapters._common import (
     Spec,
     add_prompts,
     build,
+    check_none,
     columns_for,
     fill_none,
     parse_options,
@@ -101,9 +102,7 @@ class ServeConfig:
             raise ConfigError(f"backend must be 'pool' or 'ray', not {self.backend!r}")
         if self.timeout is not None and self.jobs == 0:
             raise ConfigError("a per-row timeout needs worker processes (jobs > 0)")
-        number = isinstance(self.none, (int, float)) and not isinstance(self.none, bool)
-        if not (self.none == "raise" or (number and math.isfinite(self.none))):
-            raise ConfigError(f"none must be 'raise' or a finite number, not {self.none!r}")
+        check_none(self.none)
 
 
 class HTTPError(Exception):

@@ -15,7 +15,9 @@ from verifiers.errors import ConfigError, InputError, UnknownRewardError
 from verifiers.registry import get_reward, names, split_weight
 from verifiers.types import Status, Verdict
 
-__all__ = ["STATUSES", "Options", "Spec", "build", "columns_for", "fill_none", "parse_options", "parse_spec"]
+__all__ = [
+    "STATUSES", "Options", "Spec", "build", "check_none", "columns_for", "fill_none", "parse_options", "parse_spec",
+]
 
 #: ``(("accuracy", 1.0), ("format", 0.2))``: rewards and their weights.
 Spec = tuple[tuple[str, float], ...]
@@ -207,6 +209,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def check_none(none: Any, where: str = "") -> Any:
+    """``none`` (what a row without a usable reference gets), checked: ``"raise"`` or a finite
+    number.
+
+    Raises:
+        ConfigError: anything else.
+    """
+    if none == "raise" or _finite(none):
+        return none
+    raise ConfigError(f"{where}none must be 'raise' or a finite number, not {none!r}")
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def fill_none(verdict: Verdict, none: Any, where: str) -> float:
     """The number a trainer that cannot skip a row gets for ``verdict``.
 
@@ -225,9 +243,7 @@ def fill_none(verdict: Verdict, none: Any, where: str) -> float:
             "fault, so verifiers gives no number. Fix the reference, or set none=<number> to give such "
             "rows a constant"
         )
-    if isinstance(none, (int, float)) and not isinstance(none, bool) and math.isfinite(none):
-        return float(none)
-    raise ConfigError(f"{where}: none must be 'raise' or a finite number, not {none!r}")
+    return float(check_none(none, f"{where}: "))
 
 
 #: Every status, in order: adapters that log one value per status use this fixed set of keys.

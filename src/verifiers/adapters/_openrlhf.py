@@ -7,13 +7,21 @@ torch."""
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from verifiers.adapters._common import STATUSES, Spec, add_prompts, build, columns_for, fill_none, parse_spec
+from verifiers.adapters._common import (
+    STATUSES,
+    Spec,
+    add_prompts,
+    build,
+    check_none,
+    columns_for,
+    fill_none,
+    parse_spec,
+)
 from verifiers.base import BaseReward
 from verifiers.errors import ConfigError, InputError, require
 from verifiers.types import Verdict
@@ -75,9 +83,7 @@ class OpenRLHFConfig:
     @classmethod
     def of(cls, rewards: Any = "accuracy", none: Any = "raise", end_tokens: Any = END_TOKENS) -> OpenRLHFConfig:
         """A checked config from plain values."""
-        number = isinstance(none, (int, float)) and not isinstance(none, bool) and math.isfinite(none)
-        if not (none == "raise" or number):
-            raise ConfigError(f"none must be 'raise' or a number, not {none!r}")
+        check_none(none)
         if isinstance(end_tokens, str) or not all(isinstance(t, str) and t for t in end_tokens):
             raise ConfigError(f"end_tokens must be a list of non-empty strings, not {end_tokens!r}")
         return cls(parse_spec(rewards, "openrlhf rewards"), none, tuple(end_tokens))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from verifiers.adapters._common import Spec, build, columns_for, fill_none, parse_spec
+from verifiers.adapters._common import Spec, build, check_none, columns_for, fill_none, parse_spec
 from verifiers.base import BaseReward
 from verifiers.errors import ConfigError, InputError
 from verifiers.router import match_route
@@ -190,9 +190,7 @@ class _Options:
         options.routes = {k: parse_spec(v, f"verl route {k!r}") for k, v in routes.items()}
         if kwargs.get("default") is not None:
             options.default = parse_spec(kwargs["default"], "verl default")
-        options.none = kwargs.get("none", "raise")
-        if not (options.none == "raise" or _finite(options.none)):
-            raise ConfigError(f"verl none must be 'raise' or a finite number, not {options.none!r}")
+        options.none = check_none(kwargs.get("none", "raise"), "verl ")
         options.extras = bool(kwargs.get("extras", True))
         return options
 
@@ -209,9 +207,3 @@ class _Options:
             f"verl: no reward for data_source {key!r}; add it to custom_reward_function.reward_kwargs.routes "
             "(e.g. {'" + key + "': 'accuracy'}), or set reward_kwargs.default"
         )
-
-
-def _finite(value: Any) -> bool:
-    import math
-
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
